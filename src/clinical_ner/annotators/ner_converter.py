@@ -1,0 +1,118 @@
+"""NerConverter: per-token IOB tags -> entity ``chunk`` annotations.
+
+One algorithm reads IOB1, IOB2 and BIOES alike:
+
+- ``B-X`` and ``S-X`` always open a chunk of type X;
+- ``I-X`` and ``E-X`` continue the open chunk when it has type X and is still open, and
+  otherwise open a new one (a stray ``I-`` after ``O`` or another type starts a chunk, as
+  in IOB1);
+- ``E-X`` and ``S-X`` close the chunk after their token; ``O`` (or any tag without a
+  ``-``) closes it before;
+- chunks never cross sentences.
+
+A chunk's ``confidence`` is the mean of its tokens' ``confidence`` metadata (when the NER
+stage wrote it); ``setThreshold`` drops chunks below a confidence. ``setWhiteList`` keeps
+only the listed entity types, ``setBlackList`` drops the listed ones.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from clinical_ner.annotation import Annotation, AnnotatorType
+from clinical_ner.annotators.base import Param, Transformer
+from clinical_ner.errors import ConfigurationError
+
+
+class NerConverter(Transformer):
+    """Groups IOB-tagged tokens into chunks (see the module docstring)."""
+
+    PARAMS = (
+        Param("whiteList", [], "entity types to keep (empty keeps all)"),
+        Param("blackList", [], "entity types to drop"),
+        Param("threshold", 0.0, "drop chunks whose mean token confidence is below this"),
+        Param("preservePosition", True, "kept for Spark NLP compatibility; always true"),
+    )
+    INPUT_TYPES = (AnnotatorType.DOCUMENT, AnnotatorType.TOKEN, AnnotatorType.NAMED_ENTITY)
+    OUTPUT_TYPE = AnnotatorType.CHUNK
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._set(inputCols=["sentence", "token", "ner"], outputCol="ner_chunk")
+
+    def setWhiteList(self, labels: Sequence[str]) -> NerConverter:
+        return self._set(whiteList=[str(x) for x in labels])
+
+    def setBlackList(self, labels: Sequence[str]) -> NerConverter:
+        return self._set(blackList=[str(x) for x in labels])
+
+    def setThreshold(self, value: float) -> NerConverter:
+        value = float(value)
+        if not 0.0 <= value <= 1.0:
+            raise ConfigurationError("threshold is a confidence between 0 and 1")
+        return self._set(threshold=value)
+
+    def setPreservePosition(self, value: bool) -> NerConverter:
+        return self._set(preservePosition=bool(value))
+
+    def annotate(self, inputs: Sequence[list[Annotation]]) -> list[Annotation]:
+        sentences, tokens, tags = inputs
+        if len(tokens) != len(tags):
+            raise ConfigurationError(
+                f"NerConverter got {len(tokens)} tokens but {len(tags)} NER tags; the NER "
+                "stage must read the same token column as the converter"
+            )
+        sentence_by_id = {s.metadata.get("sentence", str(i)): s for i, s in enumerate(sentences)}
+        white = set(self.getOrDefault("whiteList"))
+        black = set(self.getOrDefault("blackList"))
+        threshold = self.getOrDefault("threshold")
+        chunks: list[Annotation] = []
+        for sentence_id, label, members in _group(tokens, tags):
+            if (white and label not in white) or label in black:
+                continue
+            confidences = [float(t.metadata["confidence"]) for t in members if "confidence" in t.metadata]
+            confidence = sum(confidences) / len(confidences) if confidences else None
+            if confidence is not None and confidence < threshold:
+                continue
+            begin, end = members[0].begin, members[-1].end
+            sentence = sentence_by_id.get(sentence_id)
+            if sentence is None:
+                raise ConfigurationError(
+                    f"NerConverter: tag of sentence {sentence_id} has no sentence annotation; "
+                    "read the same sentence column as the tokenizer"
+                )
+            metadata = {"entity": label, "sentence": sentence_id, "chunk": str(len(chunks))}
+            if confidence is not None:
+                metadata["confidence"] = f"{confidence:.4f}"
+            chunks.append(
+                Annotation(
+                    AnnotatorType.CHUNK,
+                    begin,
+                    end,
+                    sentence.result[begin - sentence.begin : end - sentence.begin + 1],
+                    metadata,
+                )
+            )
+        return chunks
+
+
+def _group(
+    tokens: Sequence[Annotation], tags: Sequence[Annotation]
+) -> list[tuple[str, str, list[Annotation]]]:
+    """(sentence id, entity type, tag annotations) of every chunk, in text order."""
+    groups: list[tuple[str, str, list[Annotation]]] = []
+    open_label: str | None = None
+    open_sentence: str | None = None
+    for tag in tags:
+        prefix, _, label = tag.result.partition("-")
+        sentence_id = tag.metadata.get("sentence", "0")
+        if not label or prefix not in ("B", "I", "E", "S"):
+            open_label = None
+            continue
+        continues = prefix in ("I", "E") and open_label == label and open_sentence == sentence_id
+        if continues:
+            groups[-1][2].append(tag)
+        else:
+            groups.append((sentence_id, label, [tag]))
+        open_label, open_sentence = (None, None) if prefix in ("E", "S") else (label, sentence_id)
+    return groups

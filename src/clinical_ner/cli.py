@@ -1,0 +1,97 @@
+"""The ``clinical-ner`` command. Thin: it parses arguments and calls library functions."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Iterator, Sequence
+from typing import Any, TextIO
+
+from clinical_ner import __version__
+from clinical_ner.errors import ClinicalNerError
+from clinical_ner.pipeline import LightPipeline
+from clinical_ner.recipes import text_pipeline
+from clinical_ner.records import text_record
+
+
+def _read_inputs(args: argparse.Namespace, stdin: TextIO) -> Iterator[str]:
+    if args.text is not None and args.file is not None:
+        raise ClinicalNerError("give either TEXT or -f FILE, not both")
+    if args.text is not None:
+        source = args.text
+    elif args.file is not None:
+        try:
+            with open(args.file, encoding="utf-8", newline="") as handle:
+                source = handle.read()
+        except OSError as exc:
+            raise ClinicalNerError(f"cannot read {args.file}: {exc.strerror}") from None
+        except UnicodeDecodeError:
+            raise ClinicalNerError(f"{args.file} is not UTF-8 text") from None
+    else:
+        source = stdin.read()
+    if args.lines:
+        yield from (line for line in source.splitlines() if line.strip())
+    else:
+        yield source
+
+
+def _table(record: dict[str, Any], index: int) -> str:
+    lines = [f"# text {index}: {len(record['sentences'])} sentences, "
+             f"{len(record['tokens'])} tokens, {len(record['entities'])} entities"]
+    for number, sentence in enumerate(record["sentences"], 1):
+        tokens = [t["text"] for t in record["tokens"]
+                  if sentence["begin"] <= t["begin"] <= sentence["end"]]
+        lines.append(f"{number:>3} [{sentence['begin']}:{sentence['end']}] {' | '.join(tokens)}")
+    if record["entities"]:
+        lines.append(f"{'label':<10} {'begin':>6} {'end':>6} {'conf':>5}  text")
+        for e in record["entities"]:
+            conf = "" if e["confidence"] is None else f"{e['confidence']:.2f}"
+            lines.append(f"{e['label']:<10} {e['begin']:>6} {e['end']:>6} {conf:>5}  {e['text']}")
+    return "\n".join(lines)
+
+
+def annotate_command(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
+    light = LightPipeline(text_pipeline(), batch_size=args.batch_size)
+    for index, row in enumerate(light.iter_full(_read_inputs(args, stdin))):
+        record = text_record(row)
+        if args.format == "table":
+            stdout.write(_table(record, index) + "\n")
+        else:
+            stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="clinical-ner", description="Clinical named entity recognition with exact offsets."
+    )
+    parser.add_argument("--version", action="version", version=f"clinical-ner {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True)
+    annotate = commands.add_parser(
+        "annotate", help="annotate a text, a file (-f) or stdin; JSON lines by default"
+    )
+    annotate.add_argument("text", nargs="?", help="the text (default: read -f FILE or stdin)")
+    annotate.add_argument("-f", "--file", help="read the text from this UTF-8 file")
+    annotate.add_argument("--lines", action="store_true", help="one text per input line")
+    annotate.add_argument("--format", choices=("jsonl", "table"), default="jsonl")
+    annotate.add_argument("--batch-size", type=int, default=64, help="texts per batch")
+    annotate.set_defaults(handler=annotate_command)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None, stdin: TextIO | None = None,
+         stdout: TextIO | None = None) -> int:
+    """Entry point of the console script; returns the exit status."""
+    args = build_parser().parse_args(argv)
+    try:
+        return args.handler(args, stdin or sys.stdin, stdout or sys.stdout)
+    except ClinicalNerError as exc:
+        print(f"clinical-ner: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,19 @@
+"""The library's exceptions: each message says what went wrong and what to do."""
+
+from __future__ import annotations
+
+
+class ClinicalNerError(Exception):
+    """Base of every error this library raises on purpose."""
+
+
+class ConfigurationError(ClinicalNerError, ValueError):
+    """A stage or pipeline is set up wrongly (missing column, unknown parameter...)."""
+
+
+class InputError(ClinicalNerError, ValueError):
+    """The input data cannot be processed (wrong type, unreadable file...)."""
+
+
+class ResourceNotFoundError(ClinicalNerError, FileNotFoundError):
+    """A pretrained resource or model folder does not exist."""

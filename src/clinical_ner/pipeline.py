@@ -1,0 +1,235 @@
+"""The local engine: Pipeline, PipelineModel and LightPipeline, in-process, no JVM.
+
+Rows are dicts from column name to value; each stage adds its output column to a batch of
+rows at a time, so model stages batch across texts.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from clinical_ner.annotation import Annotation
+from clinical_ner.annotators.base import STAGE_CLASSES, Estimator, Row, Stage, Transformer
+from clinical_ner.errors import ConfigurationError, InputError, ResourceNotFoundError
+
+PIPELINE_FORMAT = "clinical-ner-pipeline"
+PIPELINE_FORMAT_VERSION = 1
+
+
+def _to_rows(data: Iterable[str | Row | None] | str | None, text_col: str) -> list[Row]:
+    if data is None:
+        return []
+    if isinstance(data, str):
+        return [{text_col: data}]
+    rows: list[Row] = []
+    for item in data:
+        if item is None or isinstance(item, str):
+            rows.append({text_col: item})
+        elif isinstance(item, dict):
+            rows.append(dict(item))
+        else:
+            raise InputError(
+                f"expected texts (str) or rows (dict), got {type(item).__name__}"
+            )
+    return rows
+
+
+class Pipeline:
+    """An ordered list of stages; :meth:`fit` turns estimators into models."""
+
+    def __init__(self, stages: Sequence[Stage] | None = None) -> None:
+        self.stages: list[Stage] = list(stages or [])
+
+    def setStages(self, stages: Sequence[Stage]) -> Pipeline:
+        self.stages = list(stages)
+        return self
+
+    def getStages(self) -> list[Stage]:
+        return list(self.stages)
+
+    def fit(self, data: Iterable[str | Row] | str | None = None) -> PipelineModel:
+        """Fit every estimator, in order, on the rows transformed by the stages before it.
+
+        ``data`` may be None, a text, a list of texts, or a list of row dicts.
+        """
+        rows = _to_rows(data, _text_column(self.stages))
+        fitted: list[Transformer] = []
+        for stage in self.stages:
+            if isinstance(stage, Estimator):
+                model = stage.fit(rows)
+            elif isinstance(stage, Transformer):
+                model = stage
+            else:
+                raise ConfigurationError(
+                    f"{type(stage).__name__} is neither a Transformer nor an Estimator"
+                )
+            if rows:
+                model.transform_rows(rows)
+            fitted.append(model)
+        return PipelineModel(fitted)
+
+
+class PipelineModel:
+    """A fitted pipeline: every stage is a :class:`Transformer`."""
+
+    def __init__(self, stages: Sequence[Transformer]) -> None:
+        self.stages: list[Transformer] = list(stages)
+
+    def transform_rows(self, rows: list[Row]) -> list[Row]:
+        """Run every stage over ``rows`` (in place); returns ``rows``."""
+        for stage in self.stages:
+            stage.transform_rows(rows)
+        return rows
+
+    def transform(self, data: Iterable[str | Row] | str) -> list[Row]:
+        """Rows with every stage's output column added."""
+        return self.transform_rows(_to_rows(data, _text_column(self.stages)))
+
+    # ----- persistence ------------------------------------------------------------------
+    def save(self, path: str | os.PathLike[str], overwrite: bool = False) -> None:
+        """Write the pipeline to folder ``path`` (parameters as JSON, state per stage).
+
+        The folder is written beside the target and renamed into place, so a crash never
+        leaves a half-written pipeline at ``path``.
+        """
+        target = Path(path)
+        if target.exists() and not overwrite:
+            raise FileExistsError(f"{target} exists; pass overwrite=True to replace it")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+        try:
+            entries = []
+            for index, stage in enumerate(self.stages):
+                stage_dir = tmp / "stages" / f"{index:02d}_{type(stage).__name__}"
+                stage_dir.mkdir(parents=True)
+                stage.save_state(stage_dir)
+                entries.append(
+                    {
+                        "class": type(stage).__name__,
+                        "params": stage.explicit_params(),
+                        "dir": stage_dir.relative_to(tmp).as_posix(),
+                    }
+                )
+            manifest = {
+                "format": PIPELINE_FORMAT,
+                "version": PIPELINE_FORMAT_VERSION,
+                "stages": entries,
+            }
+            (tmp / "pipeline.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+            if target.exists():
+                shutil.rmtree(target)
+            os.replace(tmp, target)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str]) -> PipelineModel:
+        """Rebuild a pipeline written by :meth:`save`."""
+        folder = Path(path)
+        manifest_path = folder / "pipeline.json"
+        if not manifest_path.is_file():
+            raise ResourceNotFoundError(f"{folder} is not a saved pipeline (no pipeline.json)")
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+        if manifest.get("format") != PIPELINE_FORMAT:
+            raise ConfigurationError(f"{manifest_path} is not a clinical-ner pipeline")
+        stages: list[Transformer] = []
+        for entry in manifest["stages"]:
+            klass = STAGE_CLASSES.get(entry["class"])
+            if klass is None:
+                raise ConfigurationError(
+                    f"saved pipeline uses stage {entry['class']!r}, unknown to this version"
+                )
+            stage = klass.__new__(klass)
+            Stage.__init__(stage)
+            stage._set(**entry["params"])
+            stage.load_state(folder / entry["dir"])
+            stages.append(stage)  # type: ignore[arg-type]
+        return cls(stages)
+
+
+class LightPipeline:
+    """Annotates Python strings in-process with a fitted pipeline (no Spark, no JVM).
+
+    ``annotate`` returns, per text, a dict from each annotation column to the list of its
+    ``result`` strings; ``fullAnnotate`` returns the :class:`Annotation` objects. Texts are
+    processed ``batch_size`` at a time so model stages batch across texts.
+    """
+
+    def __init__(
+        self, pipeline_model: PipelineModel, parse_embeddings: bool = False, batch_size: int = 64
+    ) -> None:
+        if not isinstance(pipeline_model, PipelineModel):
+            raise ConfigurationError(
+                "LightPipeline needs a fitted PipelineModel; call Pipeline(...).fit() first"
+            )
+        if batch_size < 1:
+            raise ConfigurationError("batch_size must be at least 1")
+        self.pipeline_model = pipeline_model
+        self.parse_embeddings = parse_embeddings
+        self.batch_size = batch_size
+        self._text_col = _text_column(pipeline_model.stages)
+
+    def _check_texts(self, target: str | Sequence[str | None]) -> list[str | None]:
+        if isinstance(target, str):
+            return [target]
+        if isinstance(target, bytes):
+            raise InputError("texts must be str, not bytes; decode them first")
+        texts = list(target)
+        for text in texts:
+            if text is not None and not isinstance(text, str):
+                raise InputError(f"texts must be str, got {type(text).__name__}")
+        return texts
+
+    def iter_full(self, texts: Iterable[str | None]) -> Iterator[dict[str, list[Annotation]]]:
+        """Annotations of each text, streamed ``batch_size`` texts at a time."""
+        batch: list[Row] = []
+        for text in texts:
+            batch.append({self._text_col: text})
+            if len(batch) >= self.batch_size:
+                yield from self._run(batch)
+                batch = []
+        if batch:
+            yield from self._run(batch)
+
+    def _run(self, rows: list[Row]) -> list[dict[str, Any]]:
+        self.pipeline_model.transform_rows(rows)
+        for row in rows:
+            row.pop(self._text_col, None)
+        return rows
+
+    def fullAnnotate(self, target: str | Sequence[str | None]) -> list[dict[str, Any]]:
+        """One dict per text (a list even for one text, as in Spark NLP): column ->
+        list of :class:`Annotation` (or plain values for Finisher columns)."""
+        return list(self.iter_full(self._check_texts(target)))
+
+    def annotate(self, target: str | Sequence[str | None]) -> dict[str, Any] | list[dict[str, Any]]:
+        """Column -> list of ``result`` strings; a dict for one text, a list for many."""
+        results = [self._simplify(row) for row in self.fullAnnotate(target)]
+        return results[0] if isinstance(target, str) else results
+
+    def _simplify(self, row: dict[str, Any]) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for col, value in row.items():
+            if isinstance(value, list) and value and isinstance(value[0], Annotation):
+                if value[0].annotatorType == "word_embeddings" and self.parse_embeddings:
+                    out[col] = [a.embeddings for a in value]
+                else:
+                    out[col] = [a.result for a in value]
+            else:
+                out[col] = value
+        return out
+
+
+def _text_column(stages: Sequence[Stage]) -> str:
+    """The raw-text column: the first DocumentAssembler's input, else ``text``."""
+    for stage in stages:
+        if type(stage).__name__ == "DocumentAssembler":
+            return stage.getOrDefault("inputCol")
+    return "text"

@@ -1,0 +1,40 @@
+import io
+import json
+
+from clinical_ner.cli import main
+
+NOTE = "Pt c/o chest pain x3 days. BP 120/80. Started aspirin 81 mg p.o. daily."
+
+
+def run(argv, stdin=""):
+    out = io.StringIO()
+    code = main(argv, stdin=io.StringIO(stdin), stdout=out)
+    return code, out.getvalue()
+
+
+def test_annotate_stdin_jsonl():
+    code, out = run(["annotate"], NOTE)
+    assert code == 0
+    record = json.loads(out)
+    assert [s["text"] for s in record["sentences"]][1] == "BP 120/80."
+    assert all(NOTE[t["begin"] : t["end"] + 1] == t["text"] for t in record["tokens"])
+
+
+def test_annotate_argument_table():
+    code, out = run(["annotate", "--format", "table", NOTE])
+    assert code == 0
+    assert "3 sentences" in out and "BP | 120/80 | ." in out
+
+
+def test_annotate_file_and_lines(tmp_path):
+    path = tmp_path / "notes.txt"
+    path.write_text("No fever.\r\nChest pain.\r\n", encoding="utf-8", newline="")
+    code, out = run(["annotate", "-f", str(path), "--lines"])
+    assert code == 0
+    assert [json.loads(line)["tokens"][0]["text"] for line in out.splitlines()] == ["No", "Chest"]
+
+
+def test_missing_file_is_a_clear_error(tmp_path, capsys):
+    code, _ = run(["annotate", "-f", str(tmp_path / "missing.txt")])
+    assert code == 2
+    assert "cannot read" in capsys.readouterr().err

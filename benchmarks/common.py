@@ -47,7 +47,7 @@ def machine() -> dict[str, Any]:
                 break
     except OSError:
         pass
-    import torch  # noqa: PLC0415 - versions only
+    import torch  # imported here: only for its version
 
     import clinical_ner
 

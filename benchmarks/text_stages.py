@@ -12,9 +12,8 @@ import argparse
 import time
 from pathlib import Path
 
-from common import DEFAULT_DATA, machine, mtsamples_notes, summary, write_json
-
 from clinical_ner import LightPipeline, text_pipeline
+from common import DEFAULT_DATA, machine, mtsamples_notes, summary, write_json
 
 
 def main() -> None:

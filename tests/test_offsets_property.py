@@ -6,6 +6,7 @@ from a UTF-8 file cannot hold them) mixed with clinical fragments and the charac
 usually break offsets: CRLF, tabs, non-breaking spaces, emoji, combining marks, controls.
 """
 
+import itertools
 import random
 
 import pytest
@@ -39,7 +40,7 @@ def check(text: str, annotations: list[Annotation]) -> None:
 
 
 def check_ordered(annotations: list[Annotation]) -> None:
-    for prev, nxt in zip(annotations, annotations[1:], strict=False):
+    for prev, nxt in itertools.pairwise(annotations):
         assert prev.end < nxt.begin
 
 

@@ -8,8 +8,8 @@ tokens and chunks ``text[begin:end + 1] == result``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 

@@ -1,0 +1,221 @@
+"""Build the PROBLEM / TEST / TREATMENT training corpus from the public corpora.
+
+:func:`build_corpus` reads MACCROBAT and Chia (the main corpus) and, when present,
+BC5CDR and NCBI-disease (written to separate files, since they only know PROBLEM),
+splits each corpus BY DOCUMENT into train/dev/test, tokenizes with the project's own
+:class:`SentenceDetector` and :class:`Tokenizer`, and writes:
+
+* ``train.conll``, ``dev.conll``, ``test.conll``: MACCROBAT + Chia, IOB2;
+* ``train.jsonl`` ... : one document a line, ``{"id", "source", "text", "spans"}`` with
+  ``spans`` as ``[begin, end, label]`` (inclusive ends);
+* ``<corpus>.<split>.conll`` / ``.jsonl`` for BC5CDR and NCBI-disease;
+* ``stats.json``: documents, sentences, tokens and entities per label, per corpus and
+  split; the spans each mapping dropped; spans whose boundaries fall inside a token.
+
+The split rule: documents are grouped (a Chia trial's ``_inc`` and ``_exc`` files form
+one group, so a trial never sits in two splits; elsewhere a group is one document), the
+group keys are sorted, shuffled with ``random.Random(seed)``, and cut 80/10/10. The same
+seed and files always give the same split, whatever the file system's listing order.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import random
+import re
+import tempfile
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from clinical_ner.annotators.sentence_detector import SentenceDetector
+from clinical_ner.annotators.tokenizer import Tokenizer
+from clinical_ner.corpora.conll import ConllDocument, document_to_conll, format_conll
+from clinical_ner.corpora.document import CorpusDocument, NoCorpusFilesError
+from clinical_ner.corpora.registry import read
+
+logger = logging.getLogger(__name__)
+
+SPLITS = ("train", "dev", "test")
+#: Fractions of groups in train and dev; test takes the rest.
+SPLIT_FRACTIONS = (0.8, 0.1)
+#: Main corpora (merged into train/dev/test.conll) and optional ones (own files).
+MAIN_CORPORA = ("maccrobat", "chia")
+OPTIONAL_CORPORA = ("bc5cdr", "ncbi-disease")
+
+_CHIA_SIDE = re.compile(r"_(inc|exc)$")
+
+
+def group_key(doc: CorpusDocument) -> str:
+    """The unit of splitting: a Chia trial (``NCT00061308``) or else the document id."""
+    if doc.source == "chia":
+        return _CHIA_SIDE.sub("", doc.id)
+    return doc.id
+
+
+def split_documents(docs: list[CorpusDocument], seed: int = 13) -> dict[str, list[CorpusDocument]]:
+    """Split by document group, 80/10/10, deterministic for a seed (see module doc)."""
+    keys = sorted({group_key(d) for d in docs})
+    random.Random(seed).shuffle(keys)
+    n_train = round(len(keys) * SPLIT_FRACTIONS[0])
+    n_dev = round(len(keys) * SPLIT_FRACTIONS[1])
+    which = {}
+    for i, key in enumerate(keys):
+        which[key] = "train" if i < n_train else "dev" if i < n_train + n_dev else "test"
+    result: dict[str, list[CorpusDocument]] = {s: [] for s in SPLITS}
+    for doc in sorted(docs, key=lambda d: d.id):
+        result[which[group_key(doc)]].append(doc)
+    return result
+
+
+class _Tagger:
+    """Sentence-split, tokenize and IOB2-tag documents with the project's stages."""
+
+    def __init__(self) -> None:
+        self.sentences = SentenceDetector()
+        self.tokenizer = Tokenizer()
+
+    def __call__(self, doc: CorpusDocument) -> tuple[ConllDocument, Counter[str]]:
+        sentence_bounds = self.sentences.sentence_bounds(doc.text)
+        token_bounds: list[tuple[int, int]] = []
+        # Tokenize each sentence on its own, as the pipeline does; offsets are shifted
+        # back into the document.
+        for begin, end in sentence_bounds:
+            token_bounds.extend(
+                (begin + b, begin + e)
+                for b, e in self.tokenizer.token_bounds(doc.text[begin : end + 1])
+            )
+        return document_to_conll(doc, sentence_bounds, token_bounds)
+
+
+def _atomic_write(path: Path, content: str) -> None:
+    """Write via a temp file in the same folder, then rename, so readers never see half."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(fd, "w", newline="", encoding="utf-8") as handle:
+            handle.write(content)
+        os.chmod(tmp, 0o644)  # mkstemp creates 0600; corpus files are meant to be shared
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _jsonl(docs: list[CorpusDocument]) -> str:
+    return "".join(
+        json.dumps(
+            {
+                "id": d.id,
+                "source": d.source,
+                "text": d.text,
+                "spans": [[s.begin, s.end, s.label] for s in d.spans],
+                "known_labels": sorted(d.known_labels) if d.known_labels else None,
+            },
+            ensure_ascii=False,
+        )
+        + "\n"
+        for d in docs
+    )
+
+
+def _split_stats(
+    docs: list[CorpusDocument], conll: list[ConllDocument], align: Counter[str]
+) -> dict[str, Any]:
+    labels: Counter[str] = Counter()
+    for d in docs:
+        labels.update(d.label_counts())
+    return {
+        "documents": len(docs),
+        "sentences": sum(len(c.sentences) for c in conll),
+        "tokens": sum(len(s) for c in conll for s in c.sentences),
+        "entities": dict(sorted(labels.items())),
+        "alignment": dict(sorted(align.items())),
+    }
+
+
+def build_corpus(data_dir: str | Path, out_dir: str | Path, seed: int = 13) -> dict[str, Any]:
+    """Build the training corpus from ``data_dir`` into ``out_dir`` (see module doc).
+
+    Args:
+        data_dir: the folder holding ``maccrobat/``, ``chia/`` and optionally ``bc5cdr/``
+            and ``ncbi-disease/`` in their original formats.
+        out_dir: where to write; created if needed; files in it are replaced.
+        seed: the split seed.
+
+    Returns:
+        The statistics also written to ``out_dir/stats.json``.
+
+    Raises:
+        NoCorpusFilesError: neither MACCROBAT nor Chia is under ``data_dir``.
+    """
+    data_dir, out_dir = Path(data_dir), Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    tagger = _Tagger()
+    stats: dict[str, Any] = {"seed": seed, "corpora": {}, "missing": []}
+    main: dict[str, list[tuple[CorpusDocument, ConllDocument]]] = {s: [] for s in SPLITS}
+    for name in MAIN_CORPORA + OPTIONAL_CORPORA:
+        folder = data_dir / name
+        if not folder.is_dir():
+            stats["missing"].append(name)
+            continue
+        docs = read(name, folder)
+        dropped: Counter[str] = Counter()
+        repairs: Counter[str] = Counter()
+        for d in docs:
+            dropped.update(d.dropped)
+            repairs.update(d.repairs)
+        corpus_stats: dict[str, Any] = {
+            "dropped": dict(sorted(dropped.items())),
+            "repairs": dict(sorted(repairs.items())),
+            "splits": {},
+        }
+        for split, split_docs in split_documents(docs, seed).items():
+            tagged = [tagger(d) for d in split_docs]
+            align: Counter[str] = Counter()
+            for _, counts in tagged:
+                align.update(counts)
+            conll = [c for c, _ in tagged]
+            corpus_stats["splits"][split] = _split_stats(split_docs, conll, align)
+            if name in MAIN_CORPORA:
+                main[split].extend(zip(split_docs, conll, strict=True))
+            else:
+                _atomic_write(out_dir / f"{name}.{split}.conll", format_conll(conll))
+                _atomic_write(out_dir / f"{name}.{split}.jsonl", _jsonl(split_docs))
+        stats["corpora"][name] = corpus_stats
+    if all(name in stats["missing"] for name in MAIN_CORPORA):
+        raise NoCorpusFilesError(
+            f"neither maccrobat/ nor chia/ is under {data_dir}; pass the data folder that "
+            "holds them (see ../shared/data/README.md)"
+        )
+    for split in SPLITS:
+        pairs = sorted(main[split], key=lambda p: (p[0].source, p[0].id))
+        _atomic_write(out_dir / f"{split}.conll", format_conll([c for _, c in pairs]))
+        _atomic_write(out_dir / f"{split}.jsonl", _jsonl([d for d, _ in pairs]))
+    stats["main"] = _main_totals(stats)
+    _atomic_write(out_dir / "stats.json", json.dumps(stats, indent=2, sort_keys=True) + "\n")
+    logger.info("corpus built in %s: %s", out_dir, stats["main"])
+    return stats
+
+
+def _main_totals(stats: dict[str, Any]) -> dict[str, Any]:
+    """MACCROBAT + Chia totals per split, and the share of spans off token boundaries."""
+    totals: dict[str, Any] = {}
+    spans = off = 0
+    for split in SPLITS:
+        entry: dict[str, Any] = {"documents": 0, "sentences": 0, "tokens": 0, "entities": Counter()}
+        for name in MAIN_CORPORA:
+            part = stats["corpora"].get(name, {}).get("splits", {}).get(split)
+            if part is None:
+                continue
+            for key in ("documents", "sentences", "tokens"):
+                entry[key] += part[key]
+            entry["entities"].update(part["entities"])
+            spans += part["alignment"].get("spans", 0)
+            off += part["alignment"].get("boundary_inside_token", 0)
+        entry["entities"] = dict(sorted(entry["entities"].items()))
+        totals[split] = entry
+    totals["spans_off_token_boundaries"] = off
+    totals["spans_off_token_boundaries_share"] = off / spans if spans else 0.0
+    return totals

@@ -159,6 +159,11 @@ class BiLstmCnnCrf(nn.Module):
         self.load_state_dict(state, strict=strict)
 
     @property
+    def word_dim(self) -> int:
+        """Size ``E`` of the word vectors this network expects."""
+        return int(self._config["word_dim"])
+
+    @property
     def device(self) -> torch.device:
         return next(self.parameters()).device
 

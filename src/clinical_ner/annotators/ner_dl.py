@@ -1,0 +1,258 @@
+"""NerDLModel: sentence + token + word_embeddings -> one IOB tag (``named_entity``) per token.
+
+Inference batches the sentences of every row given to :meth:`transform_rows` together,
+sorted by length so padding stays small, ``batchSize`` sentences at a time; only one
+batch's activations exist at any time. It runs on CUDA when available (``setDevice``).
+
+A model folder (see DESIGN.md) holds ``config.json`` (the network and character vocabulary),
+``labels.json``, ``weights.safetensors`` and ``metadata.json`` (training data, metrics,
+sha256 of every file, checked on load).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from clinical_ner.annotation import Annotation, AnnotatorType
+from clinical_ner.annotators.base import Param, Row, Transformer
+from clinical_ner.errors import ConfigurationError
+from clinical_ner.nn.features import CharVocabulary, length_sorted_batches, make_batch
+from clinical_ner.nn.tagger import BiLstmCnnCrf
+from clinical_ner.resources import resolve, verify, write_model_folder
+
+CONFIG_FILE = "config.json"
+LABELS_FILE = "labels.json"
+WEIGHTS_FILE = "weights.safetensors"
+DEVICES = ("auto", "cpu", "cuda")
+
+
+def pick_device(name: str) -> torch.device:
+    """``auto`` means CUDA when present, else CPU."""
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if name == "cuda" and not torch.cuda.is_available():
+        raise ConfigurationError("device 'cuda' was asked for but torch sees no CUDA device")
+    return torch.device(name)
+
+
+def _replay(arrays: list[np.ndarray]):
+    """A ``word_vectors`` callable for `make_batch` that hands out precomputed vectors,
+    one sentence per call, in order."""
+    remaining = iter(arrays)
+    return lambda _tokens: next(remaining)
+
+
+class NerDLModel(Transformer):
+    """The BiLSTM-CNN-CRF tagger as a pipeline stage (Spark NLP's NerDLModel)."""
+
+    PARAMS = (
+        Param("batchSize", 64, "sentences per forward pass"),
+        Param("includeConfidence", True, "write each token's tag probability"),
+        Param("includeAllConfidenceScores", False, "write every tag's probability"),
+        Param("storageRef", "embeddings_clinical", "the word vectors the model was trained on"),
+        Param("device", "auto", f"one of {DEVICES}"),
+    )
+    INPUT_TYPES = (AnnotatorType.DOCUMENT, AnnotatorType.TOKEN, AnnotatorType.WORD_EMBEDDINGS)
+    OUTPUT_TYPE = AnnotatorType.NAMED_ENTITY
+
+    def __init__(
+        self,
+        network: BiLstmCnnCrf | None = None,
+        char_vocabulary: CharVocabulary | None = None,
+        metadata: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__()
+        self._network = network
+        self._chars = char_vocabulary
+        self.metadata: dict[str, Any] = dict(metadata or {})
+        self._set(inputCols=["sentence", "token", "embeddings"], outputCol="ner")
+
+    # ----- construction -----------------------------------------------------------------
+    @classmethod
+    def pretrained(
+        cls, name: str = "ner_clinical", lang: str = "en", remote_loc: str | None = None
+    ) -> NerDLModel:
+        """Load a shipped or cached model by name, offline (see :mod:`clinical_ner.resources`)."""
+        return cls.load(resolve(name, lang, remote_loc, kind="ner_dl"))
+
+    @classmethod
+    def load(cls, path: str | Path) -> NerDLModel:
+        """Load a model folder written by :meth:`save` (checksums verified)."""
+        model = cls()
+        model.load_state(Path(path))
+        return model
+
+    def save(self, path: str | Path, metadata: dict | None = None, overwrite: bool = False) -> Path:
+        """Write a model folder loadable by :meth:`load` / :meth:`pretrained`."""
+        meta = {
+            "kind": "ner_dl",
+            "lang": "en",
+            "version": "1",
+            "storage_ref": self.getOrDefault("storageRef"),
+            **self.metadata,
+            **(metadata or {}),
+        }
+        return write_model_folder(path, self._write_files, meta, overwrite=overwrite)
+
+    def _write_files(self, folder: Path) -> None:
+        network, chars = self._parts()
+        config = {"network": network.to_config(), "char_vocabulary": chars.to_config()}
+        (folder / CONFIG_FILE).write_text(json.dumps(config, indent=2), encoding="utf-8")
+        (folder / LABELS_FILE).write_text(json.dumps(network.labels), encoding="utf-8")
+        network.save_weights(folder / WEIGHTS_FILE)
+
+    def save_state(self, directory: Path) -> None:
+        self.save(directory / "model")
+
+    def load_state(self, directory: Path) -> None:
+        folder = directory / "model" if (directory / "model").is_dir() else directory
+        meta = verify(folder)
+        config = json.loads((folder / CONFIG_FILE).read_text(encoding="utf-8"))
+        labels = json.loads((folder / LABELS_FILE).read_text(encoding="utf-8"))
+        if list(config["network"]["labels"]) != labels:
+            raise ConfigurationError(f"{folder}: labels.json disagrees with config.json")
+        network = BiLstmCnnCrf.from_config(config["network"])
+        network.load_weights(folder / WEIGHTS_FILE)
+        network.eval()
+        self._network = network
+        self._chars = CharVocabulary.from_config(config["char_vocabulary"])
+        self.metadata = {k: v for k, v in meta.items() if k != "files"}
+        self._set(storageRef=meta.get("storage_ref", "embeddings_clinical"))
+
+    def _parts(self) -> tuple[BiLstmCnnCrf, CharVocabulary]:
+        if self._network is None or self._chars is None:
+            raise ConfigurationError(
+                "NerDLModel has no network; use NerDLModel.pretrained() or .load(path), or "
+                "train one with NerDLApproach"
+            )
+        return self._network, self._chars
+
+    # ----- setters ----------------------------------------------------------------------
+    def setBatchSize(self, value: int) -> NerDLModel:
+        if int(value) < 1:
+            raise ConfigurationError("batchSize must be at least 1")
+        return self._set(batchSize=int(value))
+
+    def setIncludeConfidence(self, value: bool) -> NerDLModel:
+        return self._set(includeConfidence=bool(value))
+
+    def setIncludeAllConfidenceScores(self, value: bool) -> NerDLModel:
+        return self._set(includeAllConfidenceScores=bool(value))
+
+    def setStorageRef(self, value: str) -> NerDLModel:
+        return self._set(storageRef=str(value))
+
+    def setDevice(self, value: str) -> NerDLModel:
+        if value not in DEVICES:
+            raise ConfigurationError(f"device must be one of {DEVICES}")
+        return self._set(device=value)
+
+    def getClasses(self) -> list[str]:
+        """The tags this model predicts."""
+        return list(self._parts()[0].labels)
+
+    @property
+    def network(self) -> BiLstmCnnCrf:
+        return self._parts()[0]
+
+    @property
+    def char_vocabulary(self) -> CharVocabulary:
+        return self._parts()[1]
+
+    # ----- inference --------------------------------------------------------------------
+    def tag_sentences(
+        self, sentences: Sequence[Sequence[str]], vectors: Sequence[np.ndarray]
+    ) -> tuple[list[list[str]], list[list[float]], list[np.ndarray] | None]:
+        """Tags, confidences and (optionally) all tag probabilities of tokenized sentences.
+
+        Args:
+            sentences: ``N`` non-empty lists of token strings.
+            vectors: per sentence, float32 ``[len(sentence), E]`` word vectors.
+        """
+        network, chars = self._parts()
+        device = pick_device(self.getOrDefault("device"))
+        if network.device != device:
+            network.to(device)
+        all_scores = self.getOrDefault("includeAllConfidenceScores")
+        tags: list[list[str]] = [[] for _ in sentences]
+        confidences: list[list[float]] = [[] for _ in sentences]
+        scores: list[np.ndarray] | None = [np.empty(0)] * len(sentences) if all_scores else None
+        lengths = [len(s) for s in sentences]
+        with torch.inference_mode():
+            for indices in length_sorted_batches(lengths, self.getOrDefault("batchSize")):
+                batch = make_batch(
+                    [sentences[i] for i in indices],
+                    chars,
+                    _replay([vectors[i] for i in indices]),
+                    device=device,
+                )
+                output = network.decode(batch, include_all_scores=all_scores)
+                for j, i in enumerate(indices):
+                    tags[i] = output.tags[j]
+                    confidences[i] = output.confidences[j]
+                    if scores is not None and output.all_scores is not None:
+                        scores[i] = output.all_scores[j].numpy()
+        return tags, confidences, scores
+
+    def transform_rows(self, rows: list[Row]) -> list[Row]:
+        _, token_col, embeddings_col = self.getInputCols()
+        out_col = self.getOutputCol()
+        network, _ = self._parts()
+        # Group each row's tokens by sentence; every group is one tagger input.
+        groups: list[tuple[int, list[Annotation], list[Annotation]]] = []
+        for r, row in enumerate(rows):
+            tokens, embeddings = row[token_col], row[embeddings_col]
+            if len(tokens) != len(embeddings):
+                raise ConfigurationError(
+                    f"NerDLModel got {len(tokens)} tokens but {len(embeddings)} embeddings; "
+                    "the embeddings stage must read the same token column"
+                )
+            current: str | None = None
+            for token, embedding in zip(tokens, embeddings, strict=True):
+                sentence_id = token.metadata.get("sentence", "0")
+                if sentence_id != current:
+                    groups.append((r, [], []))
+                    current = sentence_id
+                groups[-1][1].append(token)
+                groups[-1][2].append(embedding)
+        if groups:
+            dim = len(groups[0][2][0].embeddings)
+            if dim != network.word_dim:
+                raise ConfigurationError(
+                    f"the embeddings column has {dim}-dimensional vectors but this model was "
+                    f"trained on {network.word_dim}-dimensional ones "
+                    f"({self.getOrDefault('storageRef')}); use the same embeddings"
+                )
+        tags, confidences, scores = self.tag_sentences(
+            [[t.result for t in g[1]] for g in groups],
+            [np.stack([np.asarray(e.embeddings, dtype=np.float32) for e in g[2]]) for g in groups],
+        )
+        include_confidence = self.getOrDefault("includeConfidence")
+        labels = network.labels
+        for row in rows:
+            row[out_col] = []
+        for g, (r, tokens, _) in enumerate(groups):
+            out = rows[r][out_col]
+            for k, token in enumerate(tokens):
+                metadata = {"word": token.result, "sentence": token.metadata.get("sentence", "0")}
+                if scores is not None:
+                    metadata.update(
+                        {label: f"{float(p):.4f}" for label, p in zip(labels, scores[g][k], strict=True)}
+                    )
+                if include_confidence or scores is not None:
+                    metadata["confidence"] = f"{confidences[g][k]:.4f}"
+                out.append(
+                    Annotation(AnnotatorType.NAMED_ENTITY, token.begin, token.end, tags[g][k], metadata)
+                )
+        return rows
+
+    def annotate(self, inputs: Sequence[list[Annotation]]) -> list[Annotation]:
+        cols = self.getInputCols()
+        row = dict(zip(cols, inputs, strict=True))
+        return self.transform_rows([row])[0][self.getOutputCol()]

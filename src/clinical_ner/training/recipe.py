@@ -1,0 +1,165 @@
+"""The reproducible recipe of a shipped model: corpus -> embeddings -> tagger -> scores.
+
+``train_recipe(config, data_dir, out_dir)`` runs every step from the public corpora in
+``data_dir`` (``../shared/data`` layout) and writes into ``out_dir``:
+
+- ``corpus/``: the corpus build (CoNLL + JSON lines + stats, split by document);
+- ``embeddings_clinical/``: word vectors trained on MTSamples and the TRAIN split's texts
+  only (dev and test texts are never seen, not even without labels);
+- ``ner_clinical/``: the tagger, with test-set scores in its ``metadata.json``;
+- ``report.json``: the epoch log and the scores.
+
+Steps whose output already exists are reused, and the tagger's training resumes from its
+checkpoint, so an interrupted run continues where it stopped.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+from clinical_ner.annotators.ner_dl import NerDLModel
+from clinical_ner.annotators.sentence_detector import SentenceDetector
+from clinical_ner.annotators.tokenizer import Tokenizer
+from clinical_ner.annotators.word_embeddings import WordEmbeddingsModel
+from clinical_ner.embeddings.train import mtsamples_texts, train_embeddings
+from clinical_ner.training.conll_dataset import read_tagged_sentences
+from clinical_ner.training.trainer import EpochLog, Trainer, TrainingConfig
+
+logger = logging.getLogger(__name__)
+
+
+def load_recipe(path: str | Path) -> dict[str, Any]:
+    """A recipe JSON file (see ``configs/ner_clinical.json``)."""
+    return json.loads(Path(path).read_text(encoding="utf-8"))
+
+
+def tokenize_text(text: str) -> list[str]:
+    """The pipeline's own sentence and token rules, as a list of token strings."""
+    detector, tokenizer = _text_stages()
+    tokens: list[str] = []
+    for begin, end in detector.sentence_bounds(text):
+        sentence = text[begin : end + 1]
+        tokens.extend(sentence[b : e + 1] for b, e in tokenizer.token_bounds(sentence))
+    return tokens
+
+
+_STAGES: tuple[SentenceDetector, Tokenizer] | None = None
+
+
+def _text_stages() -> tuple[SentenceDetector, Tokenizer]:
+    global _STAGES
+    if _STAGES is None:
+        _STAGES = (SentenceDetector(), Tokenizer())
+    return _STAGES
+
+
+def _jsonl_texts(path: Path) -> Iterator[str]:
+    with open(path, encoding="utf-8") as handle:
+        for line in handle:
+            if line.strip():
+                yield json.loads(line)["text"]
+
+
+def build_embeddings(recipe: dict[str, Any], data_dir: Path, corpus_dir: Path, out: Path) -> WordEmbeddingsModel:
+    """Train (or reuse) the recipe's word vectors as a resource folder at ``out``."""
+    if (out / "metadata.json").is_file():
+        return WordEmbeddingsModel.load(out)
+    settings = dict(recipe["embeddings"])
+    name = settings.pop("name", "embeddings_clinical")
+    sources = settings.pop("texts", ["mtsamples", "train_split"])
+
+    def texts() -> Iterator[str]:
+        if "mtsamples" in sources:
+            yield from mtsamples_texts(data_dir / "mtsamples" / "mtsamples.csv")
+        if "train_split" in sources:
+            for path in sorted(corpus_dir.glob("*train.jsonl")):
+                yield from _jsonl_texts(path)
+
+    store = train_embeddings(texts(), tokenize_text, None, **settings)
+    model = WordEmbeddingsModel(store).setStorageRef(name)
+    model.save(out, metadata={"name": name, "sources": sources, "settings": settings})
+    return WordEmbeddingsModel.load(out)
+
+
+def train_recipe(
+    recipe: dict[str, Any],
+    data_dir: str | Path,
+    out_dir: str | Path,
+    progress: bool = True,
+    on_epoch: Callable[[EpochLog], None] | None = None,
+) -> dict[str, Any]:
+    """Run the whole recipe; returns the report (also written to ``out_dir/report.json``)."""
+    from clinical_ner.corpora.build import build_corpus  # the corpora need the annotators
+
+    data_dir, out_dir = Path(data_dir), Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    corpus_dir = out_dir / "corpus"
+    if not (corpus_dir / "stats.json").is_file():
+        build_corpus(data_dir, corpus_dir, seed=recipe.get("corpus", {}).get("seed", 13))
+    embeddings = build_embeddings(recipe, data_dir, corpus_dir, out_dir / "embeddings_clinical")
+    embeddings_seconds = time.perf_counter() - started
+
+    train = read_tagged_sentences(corpus_dir / "train.conll")
+    for corpus in recipe.get("partial_label_corpora", []):
+        train += read_tagged_sentences(corpus_dir / f"{corpus}.train.conll", frozenset({"PROBLEM"}))
+    dev = read_tagged_sentences(corpus_dir / "dev.conll")
+    config = TrainingConfig.from_dict(recipe["training"])
+    trainer = Trainer(config, train, embeddings.store, dev=dev,
+                      checkpoint_dir=out_dir / "checkpoint", progress=progress)
+    for log in trainer.run():
+        if on_epoch is not None:
+            on_epoch(log)
+
+    scores: dict[str, Any] = {}
+    for split in ("dev", "test"):
+        scores[split] = {"combined": trainer.evaluate(read_tagged_sentences(corpus_dir / f"{split}.conll"))}
+        for corpus in ("maccrobat", "chia"):
+            path = corpus_dir / f"{corpus}.{split}.conll"
+            if path.is_file():
+                scores[split][corpus] = trainer.evaluate(read_tagged_sentences(path))
+    report = {
+        "recipe": recipe,
+        "seconds": {"total": time.perf_counter() - started, "embeddings_and_corpus": embeddings_seconds},
+        "epochs": [log.__dict__ for log in trainer.history],
+        "scores": scores,
+        "sentences": {"train": len(trainer.train), "dev": len(trainer.dev)},
+    }
+    model = NerDLModel(trainer.network.cpu(), trainer.chars)
+    model.setStorageRef(recipe["embeddings"].get("name", "embeddings_clinical"))
+    model.save(
+        out_dir / recipe.get("name", "ner_clinical"),
+        metadata={
+            "name": recipe.get("name", "ner_clinical"),
+            "description": recipe.get("description", ""),
+            "training_data": "MACCROBAT2020 (CC BY 4.0) + Chia (CC BY 4.0), train split of "
+            "clinical-ner corpus build",
+            "recipe": recipe,
+            "test_scores": _headline(scores["test"]),
+            "dev_scores": _headline(scores["dev"]),
+        },
+        overwrite=True,
+    )
+    (out_dir / "report.json").write_text(json.dumps(report, indent=2, default=str), encoding="utf-8")
+    return report
+
+
+def _headline(split_scores: dict[str, Any]) -> dict[str, Any]:
+    """Strict/lenient micro-F1 and per-label strict F1, per corpus, rounded for metadata."""
+    out = {}
+    for corpus, scores in split_scores.items():
+        out[corpus] = {
+            "strict_micro_f1": round(scores["strict"]["micro"]["f1"], 4),
+            "lenient_micro_f1": round(scores["lenient"]["micro"]["f1"], 4),
+            "token_micro_f1": round(scores["token"]["micro"]["f1"], 4),
+            "strict_f1_per_label": {
+                label: round(v["f1"], 4) for label, v in scores["strict"].items()
+                if label not in ("micro", "macro")
+            },
+        }
+    return out

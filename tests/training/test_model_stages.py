@@ -1,0 +1,143 @@
+"""WordEmbeddingsModel + NerDLModel + NerConverter in a pipeline; model folders; training
+through NerDLApproach."""
+
+import json
+
+import pytest
+
+from clinical_ner import (
+    DocumentAssembler,
+    LightPipeline,
+    NerConverter,
+    Pipeline,
+    PipelineModel,
+    SentenceDetector,
+    Tokenizer,
+)
+from clinical_ner.annotators.ner_dl import NerDLModel
+from clinical_ner.annotators.ner_dl_approach import NerDLApproach
+from clinical_ner.annotators.word_embeddings import WordEmbeddingsModel
+from clinical_ner.errors import ConfigurationError, ResourceNotFoundError
+from clinical_ner.resources import CorruptModelError
+from clinical_ner.training.conll_dataset import CoNLL
+from clinical_ner.training.trainer import Trainer, TrainingConfig
+
+NOTE = "Patient reports chest pain.\r\nStarted aspirin for fever. We ordered ECG today."
+
+
+@pytest.fixture(scope="module")
+def trained(toy_data):
+    train, dev, store = toy_data
+    config = TrainingConfig(lstm_hidden=16, char_filters=8, char_dim=8, batch_size=8, lr=0.01,
+                            dropout=0.1, max_epochs=12, patience=100, threads=1)
+    t = Trainer(config, train, store, dev=dev, progress=False)
+    list(t.run())
+    return NerDLModel(t.network, t.chars, {"name": "toy"}), WordEmbeddingsModel(store)
+
+
+def full_pipeline(ner, embeddings):
+    return Pipeline(
+        [
+            DocumentAssembler(),
+            SentenceDetector(),
+            Tokenizer(),
+            embeddings.setInputCols(["sentence", "token"]).setOutputCol("embeddings"),
+            ner.setInputCols(["sentence", "token", "embeddings"]).setOutputCol("ner"),
+            NerConverter().setInputCols(["sentence", "token", "ner"]).setOutputCol("ner_chunk"),
+        ]
+    ).fit()
+
+
+def test_pipeline_finds_entities_with_exact_offsets(trained):
+    ner, embeddings = trained
+    (row,) = LightPipeline(full_pipeline(ner, embeddings)).fullAnnotate(NOTE)
+    chunks = {(c.result, c.metadata["entity"]) for c in row["ner_chunk"]}
+    assert {("chest pain", "PROBLEM"), ("aspirin", "TREATMENT"), ("ECG", "TEST")} <= chunks
+    for c in row["ner_chunk"]:
+        assert NOTE[c.begin : c.end + 1] == c.result
+        assert 0.0 <= float(c.metadata["confidence"]) <= 1.0
+    tag = row["ner"][0]
+    assert set(tag.metadata) == {"word", "sentence", "confidence"}
+    assert len(row["embeddings"][0].embeddings) == 16
+
+
+def test_all_confidence_scores(trained):
+    ner, embeddings = trained
+    ner = ner.copy().setIncludeAllConfidenceScores(True)
+    (row,) = LightPipeline(full_pipeline(ner, embeddings)).fullAnnotate("Patient reports fever .")
+    meta = row["ner"][2].metadata
+    assert {"O", "B-PROBLEM", "I-PROBLEM", "confidence"} <= set(meta)
+    assert abs(sum(float(meta[label]) for label in ner.getClasses()) - 1.0) < 1e-3
+
+
+def test_batching_does_not_change_results(trained):
+    ner, embeddings = trained
+    texts = [NOTE, "", None, "We ordered troponin today .", "No rash after metformin ."] * 3
+    one = LightPipeline(full_pipeline(ner.copy().setBatchSize(1), embeddings), batch_size=1)
+    many = LightPipeline(full_pipeline(ner.copy().setBatchSize(64), embeddings), batch_size=16)
+    assert one.annotate(texts) == many.annotate(texts)
+
+
+def test_model_folder_round_trip_and_checksums(trained, tmp_path):
+    ner, embeddings = trained
+    ner.save(tmp_path / "ner")
+    embeddings.save(tmp_path / "emb")
+    meta = json.loads((tmp_path / "ner" / "metadata.json").read_text())
+    assert set(meta["files"]) == {"config.json", "labels.json", "weights.safetensors"}
+    model = full_pipeline(NerDLModel.load(tmp_path / "ner"), WordEmbeddingsModel.load(tmp_path / "emb"))
+    original = full_pipeline(ner, embeddings)
+    assert LightPipeline(model).annotate(NOTE) == LightPipeline(original).annotate(NOTE)
+    weights = tmp_path / "ner" / "weights.safetensors"
+    weights.write_bytes(weights.read_bytes()[:-8] + b"\0" * 8)
+    with pytest.raises(CorruptModelError, match="checksum"):
+        NerDLModel.load(tmp_path / "ner")
+
+
+def test_saved_pipeline_with_models_round_trips(trained, tmp_path):
+    ner, embeddings = trained
+    model = full_pipeline(ner, embeddings)
+    model.save(tmp_path / "pipe")
+    loaded = PipelineModel.load(tmp_path / "pipe")
+    assert LightPipeline(loaded).annotate(NOTE) == LightPipeline(model).annotate(NOTE)
+
+
+def test_pretrained_lookup_is_offline_and_explains(tmp_path, monkeypatch, trained):
+    monkeypatch.setenv("CLINICAL_NER_HOME", str(tmp_path))
+    with pytest.raises(ResourceNotFoundError, match="nothing is downloaded"):
+        NerDLModel.pretrained("no_such_model", "en", "clinical/models")
+    trained[0].save(tmp_path / "toy_ner_en")
+    assert NerDLModel.pretrained("toy_ner", "en", "clinical/models").getClasses()[0] == "O"
+
+
+def test_dimension_mismatch_is_a_clear_error(trained, toy_data):
+    ner, _ = trained
+    import numpy as np
+
+    from clinical_ner.embeddings.store import WordVectorStore
+
+    other = WordEmbeddingsModel(WordVectorStore.from_vectors(["pain"], np.ones((1, 8), np.float32)))
+    with pytest.raises(ConfigurationError, match="8-dimensional"):
+        LightPipeline(full_pipeline(ner, other)).annotate(NOTE)
+
+
+def test_ner_dl_approach_fits_from_conll_rows(tmp_path, toy_data):
+    train, _, store = toy_data
+    lines = ["-DOCSTART- -X- -X- O", ""]
+    for s in train:
+        lines += [f"{tok} -X- -X- {tag}" for tok, tag in zip(s.tokens, s.tags, strict=True)] + [""]
+    path = tmp_path / "train.conll"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    rows = CoNLL().readDataset(path)
+    assert rows[0]["token"][0].result == train[0].tokens[0]
+    approach = (
+        NerDLApproach().setInputCols(["sentence", "token", "embeddings"]).setOutputCol("ner")
+        .setMaxEpochs(3).setHiddenSize(16).setBatchSize(8).setLr(0.01).setVerbose(False)
+        .setValidationSplit(0.2).setEnableOutputLogs(True).setOutputLogsPath(str(tmp_path / "logs"))
+    )
+    model = Pipeline([WordEmbeddingsModel(store), approach]).fit(rows)
+    ner = model.stages[-1]
+    assert isinstance(ner, NerDLModel) and ner.getClasses()[0] == "O"
+    assert len(approach.history) == 3
+    assert "epoch 3" in (tmp_path / "logs" / "NerDLApproach.log").read_text()
+    with pytest.raises(AttributeError):
+        approach.setNoSuchThing(1)

@@ -9,9 +9,10 @@ from collections.abc import Iterator, Sequence
 from typing import Any, TextIO
 
 from clinical_ner import __version__
+from clinical_ner.cli_models import add_model_commands, configure_logging
 from clinical_ner.errors import ClinicalNerError
 from clinical_ner.pipeline import LightPipeline
-from clinical_ner.recipes import text_pipeline
+from clinical_ner.recipes import clinical_pipeline, text_pipeline
 from clinical_ner.records import text_record
 
 
@@ -51,8 +52,15 @@ def _table(record: dict[str, Any], index: int) -> str:
     return "\n".join(lines)
 
 
+def _annotation_pipeline(model: str | None):
+    """The shipped model's pipeline; sentences and tokens only with ``--model none``."""
+    if model is None or model == "none":
+        return text_pipeline()
+    return clinical_pipeline(model)
+
+
 def annotate_command(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
-    light = LightPipeline(text_pipeline(), batch_size=args.batch_size)
+    light = LightPipeline(_annotation_pipeline(args.model), batch_size=args.batch_size)
     for index, row in enumerate(light.iter_full(_read_inputs(args, stdin))):
         record = text_record(row)
         if args.format == "table":
@@ -76,7 +84,12 @@ def build_parser() -> argparse.ArgumentParser:
     annotate.add_argument("--lines", action="store_true", help="one text per input line")
     annotate.add_argument("--format", choices=("jsonl", "table"), default="jsonl")
     annotate.add_argument("--batch-size", type=int, default=64, help="texts per batch")
+    annotate.add_argument(
+        "--model", default="ner_clinical",
+        help="pretrained model name or folder (default ner_clinical); 'none' for text stages only",
+    )
     annotate.set_defaults(handler=annotate_command)
+    add_model_commands(commands)
     return parser
 
 
@@ -84,6 +97,7 @@ def main(argv: Sequence[str] | None = None, stdin: TextIO | None = None,
          stdout: TextIO | None = None) -> int:
     """Entry point of the console script; returns the exit status."""
     args = build_parser().parse_args(argv)
+    configure_logging()
     try:
         return args.handler(args, stdin or sys.stdin, stdout or sys.stdout)
     except ClinicalNerError as exc:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from clinical_ner.annotators import DocumentAssembler, SentenceDetector, Tokenizer
+from pathlib import Path
+
+from clinical_ner.annotators import DocumentAssembler, NerConverter, SentenceDetector, Tokenizer
 from clinical_ner.pipeline import Pipeline, PipelineModel
 
 
@@ -13,5 +15,41 @@ def text_pipeline() -> PipelineModel:
             DocumentAssembler().setInputCol("text").setOutputCol("document"),
             SentenceDetector().setInputCols(["document"]).setOutputCol("sentence"),
             Tokenizer().setInputCols(["sentence"]).setOutputCol("token"),
+        ]
+    ).fit()
+
+
+def clinical_pipeline(
+    model: str | Path = "ner_clinical",
+    embeddings: str | Path | None = None,
+    device: str = "auto",
+    batch_size: int = 64,
+) -> PipelineModel:
+    """The model card's pipeline: document -> sentence -> token -> embeddings -> ner ->
+    ner_chunk, with a pretrained model by name (or a model folder path). The embeddings
+    default to the ones the model was trained with (its ``storage_ref``), found beside a
+    model folder or as a pretrained resource."""
+    from clinical_ner.annotators.ner_dl import NerDLModel  # torch loads only when needed
+    from clinical_ner.annotators.word_embeddings import WordEmbeddingsModel
+
+    ner = NerDLModel.pretrained(str(model)) if not Path(model).is_dir() else NerDLModel.load(model)
+    embeddings_name = embeddings or ner.getOrDefault("storageRef")
+    beside = Path(model).parent / str(embeddings_name)
+    if embeddings is None and Path(model).is_dir() and beside.is_dir():
+        embeddings_name = beside  # the layout `clinical-ner train --out DIR` writes
+    vectors = (
+        WordEmbeddingsModel.load(embeddings_name)
+        if Path(embeddings_name).is_dir()
+        else WordEmbeddingsModel.pretrained(str(embeddings_name))
+    )
+    return Pipeline(
+        [
+            DocumentAssembler().setInputCol("text").setOutputCol("document"),
+            SentenceDetector().setInputCols(["document"]).setOutputCol("sentence"),
+            Tokenizer().setInputCols(["sentence"]).setOutputCol("token"),
+            vectors.setInputCols(["sentence", "token"]).setOutputCol("embeddings"),
+            ner.setInputCols(["sentence", "token", "embeddings"]).setOutputCol("ner")
+            .setDevice(device).setBatchSize(batch_size),
+            NerConverter().setInputCols(["sentence", "token", "ner"]).setOutputCol("ner_chunk"),
         ]
     ).fit()

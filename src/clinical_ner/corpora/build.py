@@ -32,6 +32,7 @@ from typing import Any
 
 from clinical_ner.annotators.sentence_detector import SentenceDetector
 from clinical_ner.annotators.tokenizer import Tokenizer
+from clinical_ner.corpora.card import write_card
 from clinical_ner.corpora.conll import ConllDocument, document_to_conll, format_conll
 from clinical_ner.corpora.document import CorpusDocument, NoCorpusFilesError
 from clinical_ner.corpora.registry import read
@@ -195,6 +196,7 @@ def build_corpus(data_dir: str | Path, out_dir: str | Path, seed: int = 13) -> d
         _atomic_write(out_dir / f"{split}.jsonl", _jsonl([d for d, _ in pairs]))
     stats["main"] = _main_totals(stats)
     _atomic_write(out_dir / "stats.json", json.dumps(stats, indent=2, sort_keys=True) + "\n")
+    write_card(out_dir)
     logger.info("corpus built in %s: %s", out_dir, stats["main"])
     return stats
 

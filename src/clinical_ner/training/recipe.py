@@ -27,6 +27,7 @@ from clinical_ner.annotators.sentence_detector import SentenceDetector
 from clinical_ner.annotators.tokenizer import Tokenizer
 from clinical_ner.annotators.word_embeddings import WordEmbeddingsModel
 from clinical_ner.embeddings.train import mtsamples_texts, train_embeddings
+from clinical_ner.errors import ClinicalNerError
 from clinical_ner.training.conll_dataset import read_tagged_sentences
 from clinical_ner.training.trainer import EpochLog, Trainer, TrainingConfig
 
@@ -35,7 +36,13 @@ logger = logging.getLogger(__name__)
 
 def load_recipe(path: str | Path) -> dict[str, Any]:
     """A recipe JSON file (see ``configs/ner_clinical.json``)."""
-    return json.loads(Path(path).read_text(encoding="utf-8"))
+    path = Path(path)
+    if not path.is_file():
+        raise ClinicalNerError(
+            f"recipe {path} not found; pass --config with a recipe JSON such as the "
+            "repository's configs/ner_clinical.json"
+        )
+    return json.loads(path.read_text(encoding="utf-8"))
 
 
 def tokenize_text(text: str) -> list[str]:

@@ -1,0 +1,153 @@
+"""The model commands of ``clinical-ner``: corpus build, embeddings train, train, evaluate,
+models. Thin: each parses its arguments and calls library functions."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Any, TextIO
+
+from clinical_ner.errors import ClinicalNerError
+
+
+def corpus_build_command(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
+    from clinical_ner.corpora.build import build_corpus
+
+    build_corpus(args.data, args.out, seed=args.seed)
+    stdout.write((Path(args.out) / "CARD.md").read_text(encoding="utf-8"))
+    return 0
+
+
+def embeddings_train_command(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
+    from clinical_ner.training.recipe import build_embeddings, load_recipe
+
+    recipe = load_recipe(args.config)
+    for key in ("method", "dim", "epochs"):
+        if getattr(args, key) is not None:
+            recipe["embeddings"][key] = getattr(args, key)
+    model = build_embeddings(recipe, Path(args.data), Path(args.corpus), Path(args.out))
+    stdout.write(f"wrote {args.out}: {len(model.store)} words x {model.store.dim} dimensions\n")
+    return 0
+
+
+def train_command(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
+    from clinical_ner.training.recipe import load_recipe, train_recipe
+
+    recipe = load_recipe(args.config)
+    if args.max_epochs is not None:
+        recipe["training"]["max_epochs"] = args.max_epochs
+    if args.threads is not None:
+        recipe["training"]["threads"] = args.threads
+    report = train_recipe(
+        recipe, args.data, args.out, progress=not args.quiet,
+        on_epoch=lambda log: stdout.write(log.summary() + "\n") or stdout.flush(),
+    )
+    test = report["scores"]["test"]
+    for corpus, scores in test.items():
+        stdout.write(
+            f"test {corpus}: strict micro-F1 {scores['strict']['micro']['f1']:.4f}, "
+            f"lenient {scores['lenient']['micro']['f1']:.4f}, token {scores['token']['micro']['f1']:.4f}\n"
+        )
+    stdout.write(f"model: {Path(args.out) / recipe.get('name', 'ner_clinical')}\n")
+    return 0
+
+
+def _rounded(scores: Any) -> Any:
+    if isinstance(scores, float):
+        return round(scores, 4)
+    if isinstance(scores, dict):
+        return {k: _rounded(v) for k, v in scores.items()}
+    return scores
+
+
+def evaluate_command(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
+    from clinical_ner.corpora import read
+    from clinical_ner.recipes import clinical_pipeline
+    from clinical_ner.scoring import score_documents
+
+    if args.task != "ner":
+        raise ClinicalNerError(f"task {args.task!r} is not available yet; use --task ner")
+    documents = read(args.corpus, args.data)
+    scores = score_documents(clinical_pipeline(args.model), documents)
+    if args.json:
+        stdout.write(json.dumps(_rounded(scores)) + "\n")
+        return 0
+    stdout.write(f"{scores['documents']} documents, {scores['gold']} gold and "
+                 f"{scores['predicted']} predicted entities\n")
+    stdout.write(f"{'':<12}{'strict P':>9}{'R':>7}{'F1':>7}   {'lenient P':>9}{'R':>7}{'F1':>7}\n")
+    for label in [*[k for k in scores["strict"] if k not in ("micro", "macro")], "micro", "macro"]:
+        s, le = scores["strict"][label], scores["lenient"][label]
+        stdout.write(f"{label:<12}{s['precision']:>9.4f}{s['recall']:>7.4f}{s['f1']:>7.4f}   "
+                     f"{le['precision']:>9.4f}{le['recall']:>7.4f}{le['f1']:>7.4f}\n")
+    stdout.write(f"token-level micro-F1 {scores['token']['micro']['f1']:.4f}\n")
+    return 0
+
+
+def models_command(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
+    from clinical_ner.resources import available
+
+    for entry in available():
+        stdout.write(f"{entry['name']:<24}{entry['lang']:<4}{entry['kind'] or '':<18}{entry['path']}\n")
+    return 0
+
+
+def add_model_commands(commands: argparse._SubParsersAction) -> None:
+    """Register the model commands on the main parser's subcommands."""
+    corpus = commands.add_parser("corpus", help="build the training corpus").add_subparsers(
+        dest="corpus_command", required=True
+    )
+    build = corpus.add_parser("build", help="read, map, tokenize and split the public corpora")
+    build.add_argument("--data", required=True, help="folder with maccrobat/, chia/, ...")
+    build.add_argument("--out", required=True)
+    build.add_argument("--seed", type=int, default=13)
+    build.set_defaults(handler=corpus_build_command)
+
+    embeddings = commands.add_parser("embeddings", help="word vectors").add_subparsers(
+        dest="embeddings_command", required=True
+    )
+    emb = embeddings.add_parser("train", help="train word vectors (gensim)")
+    emb.add_argument("--data", required=True, help="folder with mtsamples/")
+    emb.add_argument("--corpus", required=True, help="a corpus build (its train split's texts)")
+    emb.add_argument("--out", required=True)
+    emb.add_argument("--config", default=str(default_recipe()))
+    emb.add_argument("--method", choices=("word2vec", "fasttext"))
+    emb.add_argument("--dim", type=int)
+    emb.add_argument("--epochs", type=int)
+    emb.set_defaults(handler=embeddings_train_command)
+
+    train = commands.add_parser("train", help="reproduce a model from its recipe")
+    train.add_argument("--config", default=str(default_recipe()), help="recipe JSON")
+    train.add_argument("--data", required=True, help="the public corpora folder")
+    train.add_argument("--out", required=True, help="output folder (resumable)")
+    train.add_argument("--max-epochs", type=int)
+    train.add_argument("--threads", type=int)
+    train.add_argument("--quiet", action="store_true", help="no progress bar")
+    train.set_defaults(handler=train_command)
+
+    evaluate = commands.add_parser("evaluate", help="score a model on a corpus folder")
+    evaluate.add_argument("--model", default="ner_clinical", help="name or folder")
+    evaluate.add_argument("--corpus", required=True,
+                          help="maccrobat, chia, bc5cdr, ncbi-disease, i2b2, conll or brat")
+    evaluate.add_argument("--data", required=True, help="folder of raw files in that format")
+    evaluate.add_argument("--task", default="ner", choices=("ner", "assertion"))
+    evaluate.add_argument("--json", action="store_true", help="one JSON object")
+    evaluate.set_defaults(handler=evaluate_command)
+
+    models = commands.add_parser("models", help="list the pretrained resources found offline")
+    models.set_defaults(handler=models_command)
+
+
+def default_recipe() -> Path:
+    """``configs/ner_clinical.json`` of the source checkout this package runs from."""
+    return Path(__file__).resolve().parents[2] / "configs" / "ner_clinical.json"
+
+
+def configure_logging(stream: TextIO = sys.stderr) -> None:
+    """INFO logs of this library (counts and scores only, never note text) to stderr."""
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    logging.getLogger("clinical_ner").addHandler(handler)
+    logging.getLogger("clinical_ner").setLevel(logging.INFO)

@@ -13,7 +13,7 @@ def run(argv, stdin=""):
 
 
 def test_annotate_stdin_jsonl():
-    code, out = run(["annotate"], NOTE)
+    code, out = run(["annotate", "--model", "none"], NOTE)
     assert code == 0
     record = json.loads(out)
     assert [s["text"] for s in record["sentences"]][1] == "BP 120/80."
@@ -21,7 +21,7 @@ def test_annotate_stdin_jsonl():
 
 
 def test_annotate_argument_table():
-    code, out = run(["annotate", "--format", "table", NOTE])
+    code, out = run(["annotate", "--model", "none", "--format", "table", NOTE])
     assert code == 0
     assert "3 sentences" in out and "BP | 120/80 | ." in out
 
@@ -29,7 +29,7 @@ def test_annotate_argument_table():
 def test_annotate_file_and_lines(tmp_path):
     path = tmp_path / "notes.txt"
     path.write_text("No fever.\r\nChest pain.\r\n", encoding="utf-8", newline="")
-    code, out = run(["annotate", "-f", str(path), "--lines"])
+    code, out = run(["annotate", "--model", "none", "-f", str(path), "--lines"])
     assert code == 0
     assert [json.loads(line)["tokens"][0]["text"] for line in out.splitlines()] == ["No", "Chest"]
 

@@ -25,7 +25,7 @@ def card_data(stats: dict[str, Any]) -> dict[str, Any]:
                     "sentences": splits[split]["sentences"],
                     "tokens": splits[split]["tokens"],
                     "mentions": {label: splits[split]["entities"].get(label, 0) for label in LABELS},
-                    "mentions_off_token_boundaries": splits[split]["alignment"]["boundary_inside_token"],
+                    "mentions_off_token_boundaries": splits[split].get("alignment", {}).get("boundary_inside_token", 0),
                 }
                 for split in SPLITS
                 if split in splits
@@ -40,8 +40,8 @@ def card_data(stats: dict[str, Any]) -> dict[str, Any]:
             for label in LABELS:
                 main_total[label] += split["mentions"][label]
         for split in stats["corpora"].get(name, {}).get("splits", {}).values():
-            off += split["alignment"]["boundary_inside_token"]
-            spans += split["alignment"]["spans"]
+            off += split.get("alignment", {}).get("boundary_inside_token", 0)
+            spans += split.get("alignment", {}).get("spans", 0)
     return {
         "seed": stats.get("seed"),
         "corpora": corpora,

@@ -60,8 +60,9 @@ def _annotation_pipeline(model: str | None):
 
 
 def annotate_command(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
+    texts = list(_read_inputs(args, stdin))  # input errors come before the model loads
     light = LightPipeline(_annotation_pipeline(args.model), batch_size=args.batch_size)
-    for index, row in enumerate(light.iter_full(_read_inputs(args, stdin))):
+    for index, row in enumerate(light.iter_full(texts)):
         record = text_record(row)
         if args.format == "table":
             stdout.write(_table(record, index) + "\n")

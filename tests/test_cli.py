@@ -38,3 +38,22 @@ def test_missing_file_is_a_clear_error(tmp_path, capsys):
     code, _ = run(["annotate", "-f", str(tmp_path / "missing.txt")])
     assert code == 2
     assert "cannot read" in capsys.readouterr().err
+
+
+def test_corpus_convert_i2b2_to_conll(tmp_path):
+    folder = tmp_path / "i2b2"
+    folder.mkdir()
+    (folder / "record-1.txt").write_text(
+        "Admission Date :\nThe patient had chest pain and got aspirin .\n", encoding="utf-8"
+    )
+    (folder / "record-1.con").write_text(
+        'c="chest pain" 2:3 2:4||t="problem"\nc="aspirin" 2:7 2:7||t="treatment"\n',
+        encoding="utf-8",
+    )
+    out_file = tmp_path / "train.conll"
+    code, out = run(["corpus", "convert", "--corpus", "i2b2", "--data", str(folder),
+                     "--out", str(out_file)])
+    assert code == 0 and "2 mentions" in out
+    rows = [line.split() for line in out_file.read_text().splitlines() if line and "DOCSTART" not in line]
+    tagged = {(r[0], r[-1]) for r in rows}
+    assert {("chest", "B-PROBLEM"), ("pain", "I-PROBLEM"), ("aspirin", "B-TREATMENT")} <= tagged

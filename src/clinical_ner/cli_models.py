@@ -21,6 +21,15 @@ def corpus_build_command(args: argparse.Namespace, stdin: TextIO, stdout: TextIO
     return 0
 
 
+def corpus_convert_command(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
+    from clinical_ner.corpora.build import convert_corpus
+
+    counts = convert_corpus(args.corpus, args.data, args.out)
+    stdout.write(f"wrote {args.out}: {counts['spans']} mentions, "
+                 f"{counts['boundary_inside_token']} off token boundaries\n")
+    return 0
+
+
 def embeddings_train_command(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
     from clinical_ner.training.recipe import build_embeddings, load_recipe
 
@@ -104,6 +113,13 @@ def add_model_commands(commands: argparse._SubParsersAction) -> None:
     build.add_argument("--out", required=True)
     build.add_argument("--seed", type=int, default=13)
     build.set_defaults(handler=corpus_build_command)
+    convert = corpus.add_parser(
+        "convert", help="tokenize any supported corpus folder (i2b2, brat, ...) into CoNLL"
+    )
+    convert.add_argument("--corpus", required=True, help="i2b2, brat, maccrobat, chia, ...")
+    convert.add_argument("--data", required=True, help="folder of raw files")
+    convert.add_argument("--out", required=True, help="CoNLL file to write")
+    convert.set_defaults(handler=corpus_convert_command)
 
     embeddings = commands.add_parser("embeddings", help="word vectors").add_subparsers(
         dest="embeddings_command", required=True

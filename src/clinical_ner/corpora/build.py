@@ -78,17 +78,43 @@ class _Tagger:
         self.sentences = SentenceDetector()
         self.tokenizer = Tokenizer()
 
-    def __call__(self, doc: CorpusDocument) -> tuple[ConllDocument, Counter[str]]:
-        sentence_bounds = self.sentences.sentence_bounds(doc.text)
+    def bounds(self, text: str) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+        """Sentence and token ``(begin, end)`` offsets (inclusive) of ``text``."""
+        sentence_bounds = self.sentences.sentence_bounds(text)
         token_bounds: list[tuple[int, int]] = []
         # Tokenize each sentence on its own, as the pipeline does; offsets are shifted
         # back into the document.
         for begin, end in sentence_bounds:
             token_bounds.extend(
                 (begin + b, begin + e)
-                for b, e in self.tokenizer.token_bounds(doc.text[begin : end + 1])
+                for b, e in self.tokenizer.token_bounds(text[begin : end + 1])
             )
-        return document_to_conll(doc, sentence_bounds, token_bounds)
+        return sentence_bounds, token_bounds
+
+    def __call__(self, doc: CorpusDocument) -> tuple[ConllDocument, Counter[str]]:
+        return document_to_conll(doc, *self.bounds(doc.text))
+
+
+def pipeline_tokens(text: str) -> list[str]:
+    """The token strings the pipeline's SentenceDetector and Tokenizer give ``text``."""
+    _, token_bounds = _Tagger().bounds(text)
+    return [text[b : e + 1] for b, e in token_bounds]
+
+
+def convert_corpus(corpus_name: str, data_path: str | Path, out_file: str | Path) -> Counter[str]:
+    """Read any supported corpus folder (e.g. i2b2 2010 ``.txt`` + ``.con``), tokenize it
+    with the pipeline's stages and write one IOB2 CoNLL file; returns alignment counts."""
+    tagger = _Tagger()
+    counts: Counter[str] = Counter()
+    conll = []
+    for doc in read(corpus_name, data_path):
+        converted, doc_counts = tagger(doc)
+        conll.append(converted)
+        counts.update(doc_counts)
+    out_file = Path(out_file)
+    out_file.parent.mkdir(parents=True, exist_ok=True)
+    _atomic_write(out_file, format_conll(conll))
+    return counts
 
 
 def _atomic_write(path: Path, content: str) -> None:

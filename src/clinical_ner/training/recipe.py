@@ -23,9 +23,8 @@ from pathlib import Path
 from typing import Any
 
 from clinical_ner.annotators.ner_dl import NerDLModel
-from clinical_ner.annotators.sentence_detector import SentenceDetector
-from clinical_ner.annotators.tokenizer import Tokenizer
 from clinical_ner.annotators.word_embeddings import WordEmbeddingsModel
+from clinical_ner.corpora.build import build_corpus, pipeline_tokens
 from clinical_ner.embeddings.train import mtsamples_texts, train_embeddings
 from clinical_ner.errors import ClinicalNerError
 from clinical_ner.training.conll_dataset import read_tagged_sentences
@@ -43,26 +42,6 @@ def load_recipe(path: str | Path) -> dict[str, Any]:
             "repository's configs/ner_clinical.json"
         )
     return json.loads(path.read_text(encoding="utf-8"))
-
-
-def tokenize_text(text: str) -> list[str]:
-    """The pipeline's own sentence and token rules, as a list of token strings."""
-    detector, tokenizer = _text_stages()
-    tokens: list[str] = []
-    for begin, end in detector.sentence_bounds(text):
-        sentence = text[begin : end + 1]
-        tokens.extend(sentence[b : e + 1] for b, e in tokenizer.token_bounds(sentence))
-    return tokens
-
-
-_STAGES: tuple[SentenceDetector, Tokenizer] | None = None
-
-
-def _text_stages() -> tuple[SentenceDetector, Tokenizer]:
-    global _STAGES
-    if _STAGES is None:
-        _STAGES = (SentenceDetector(), Tokenizer())
-    return _STAGES
 
 
 def _jsonl_texts(path: Path) -> Iterator[str]:
@@ -87,7 +66,7 @@ def build_embeddings(recipe: dict[str, Any], data_dir: Path, corpus_dir: Path, o
             for path in sorted(corpus_dir.glob("*train.jsonl")):
                 yield from _jsonl_texts(path)
 
-    store = train_embeddings(texts(), tokenize_text, None, **settings)
+    store = train_embeddings(texts(), pipeline_tokens, None, **settings)
     model = WordEmbeddingsModel(store).setStorageRef(name)
     model.save(out, metadata={"name": name, "sources": sources, "settings": settings})
     return WordEmbeddingsModel.load(out)
@@ -101,14 +80,18 @@ def train_recipe(
     on_epoch: Callable[[EpochLog], None] | None = None,
 ) -> dict[str, Any]:
     """Run the whole recipe; returns the report (also written to ``out_dir/report.json``)."""
-    from clinical_ner.corpora.build import build_corpus  # the corpora need the annotators
-
     data_dir, out_dir = Path(data_dir), Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
-    corpus_dir = out_dir / "corpus"
-    if not (corpus_dir / "stats.json").is_file():
-        build_corpus(data_dir, corpus_dir, seed=recipe.get("corpus", {}).get("seed", 13))
+    corpus_settings = recipe.get("corpus", {})
+    if "conll_dir" in corpus_settings:
+        # Licensed data (i2b2 2010, in-house notes) converted with `clinical-ner corpus
+        # convert` into train/dev/test.conll; nothing is built from the public corpora.
+        corpus_dir = Path(corpus_settings["conll_dir"])
+    else:
+        corpus_dir = out_dir / "corpus"
+        if not (corpus_dir / "stats.json").is_file():
+            build_corpus(data_dir, corpus_dir, seed=corpus_settings.get("seed", 13))
     embeddings = build_embeddings(recipe, data_dir, corpus_dir, out_dir / "embeddings_clinical")
     embeddings_seconds = time.perf_counter() - started
 

@@ -207,9 +207,9 @@ def build_corpus(data_dir: str | Path, out_dir: str | Path, seed: int = 13) -> d
             corpus_stats["splits"][split] = _split_stats(split_docs, conll, align)
             if name in MAIN_CORPORA:
                 main[split].extend(zip(split_docs, conll, strict=True))
-            else:
-                _atomic_write(out_dir / f"{name}.{split}.conll", format_conll(conll))
-                _atomic_write(out_dir / f"{name}.{split}.jsonl", _jsonl(split_docs))
+            # Per-corpus files too, so every corpus can be scored on its own.
+            _atomic_write(out_dir / f"{name}.{split}.conll", format_conll(conll))
+            _atomic_write(out_dir / f"{name}.{split}.jsonl", _jsonl(split_docs))
         stats["corpora"][name] = corpus_stats
     if all(name in stats["missing"] for name in MAIN_CORPORA):
         raise NoCorpusFilesError(

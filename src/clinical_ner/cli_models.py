@@ -50,10 +50,8 @@ def train_command(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> in
         recipe["training"]["max_epochs"] = args.max_epochs
     if args.threads is not None:
         recipe["training"]["threads"] = args.threads
-    report = train_recipe(
-        recipe, args.data, args.out, progress=not args.quiet,
-        on_epoch=lambda log: stdout.write(log.summary() + "\n") or stdout.flush(),
-    )
+    # The trainer logs each epoch (loss, time, dev P/R/F1 per label) to stderr.
+    report = train_recipe(recipe, args.data, args.out, progress=not args.quiet)
     test = report["scores"]["test"]
     for corpus, scores in test.items():
         stdout.write(

@@ -14,6 +14,7 @@ words, each word cut or padded to ``C`` characters:
 from __future__ import annotations
 
 import enum
+import functools
 import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
@@ -55,8 +56,11 @@ class Casing(enum.IntEnum):
     OTHER = 9
 
 
+@functools.lru_cache(maxsize=200_000)
 def casing_of(token: str) -> Casing:
-    """The `Casing` category of one token (see `Casing` for the rules and their order)."""
+    """The `Casing` category of one token (see `Casing` for the rules and their order).
+
+    Cached: clinical text repeats a small vocabulary, and this runs once per token."""
     if not token:
         return Casing.OTHER
     digits = sum(ch.isdigit() for ch in token)
@@ -95,6 +99,7 @@ class CharVocabulary:
 
     PAD_ID = 0
     UNKNOWN_ID = 1
+    CACHE_SIZE = 200_000
 
     def __init__(self, chars: Iterable[str], max_word_length: int = 32) -> None:
         if max_word_length < 1:
@@ -108,6 +113,7 @@ class CharVocabulary:
                 self._index[ch] = len(self.chars) + 2
                 self.chars.append(ch)
         self.max_word_length = max_word_length
+        self._cache: dict[str, list[int]] = {}
 
     @classmethod
     def build(
@@ -137,7 +143,19 @@ class CharVocabulary:
     __hash__ = None  # type: ignore[assignment]
 
     def encode(self, token: str) -> list[int]:
-        """Char ids of one token, cut to ``max_word_length`` (no padding added)."""
+        """Char ids of one token, cut to ``max_word_length`` (no padding added).
+
+        Memoised per vocabulary (bounded), since the same tokens recur in every note;
+        the returned list is shared, so callers must not modify it."""
+        cached = self._cache.get(token)
+        if cached is not None:
+            return cached
+        ids = self._encode(token)
+        if len(self._cache) < self.CACHE_SIZE:
+            self._cache[token] = ids
+        return ids
+
+    def _encode(self, token: str) -> list[int]:
         if len(token) > self.max_word_length:
             head = (self.max_word_length + 1) // 2
             tail = self.max_word_length - head

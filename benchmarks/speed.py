@@ -1,0 +1,174 @@
+"""Speed and memory of the full pipeline (text in, chunks out) against spaCy, on the
+workload of Spark NLP's published CPU benchmark: the first 1,000 deduplicated MTSamples
+notes by note id.
+
+Every measurement runs in a fresh subprocess (so peak RSS is that configuration's own):
+tokens/s, documents/s and wall time for ``--runs`` runs (median reported), peak RSS, and
+cold start (interpreter start + import + model load + first note, measured from outside).
+Thread counts are set with ``torch.set_num_threads`` (ours) and the usual OpenMP/BLAS
+variables (both).
+
+    python benchmarks/speed.py [--data ../shared/data] [--notes 1000] [--runs 3]
+        [--spacy-model /tmp/peers/spacy/model-best] [--device cpu|cuda]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from common import DEFAULT_DATA, machine, mtsamples_notes, write_json
+
+HERE = Path(__file__).resolve().parent
+
+
+def _peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def worker(args: argparse.Namespace) -> None:
+    """Runs inside the subprocess: time ``runs`` passes over the notes, print JSON."""
+    notes = mtsamples_notes(args.data, args.notes)
+    if args.engine == "ours":
+        import torch
+
+        torch.set_num_threads(args.threads)
+        from clinical_ner import LightPipeline
+        from clinical_ner.recipes import clinical_pipeline
+
+        light = LightPipeline(clinical_pipeline(args.model, device=args.device), batch_size=64)
+
+        def run_once() -> tuple[int, int]:
+            tokens = chunks = 0
+            for row in light.iter_full(notes):
+                tokens += len(row["token"])
+                chunks += len(row["ner_chunk"])
+            return tokens, chunks
+    else:
+        import spacy
+
+        nlp = spacy.load(args.spacy_model)
+
+        def run_once() -> tuple[int, int]:
+            tokens = chunks = 0
+            for doc in nlp.pipe(notes, batch_size=64):
+                tokens += len(doc)
+                chunks += len(doc.ents)
+            return tokens, chunks
+
+    seconds, counts = [], None
+    for _ in range(args.runs):
+        started = time.perf_counter()
+        counts = run_once()
+        seconds.append(time.perf_counter() - started)
+    median = statistics.median(seconds)
+    print(json.dumps({
+        "engine": args.engine, "threads": args.threads, "device": args.device,
+        "documents": len(notes), "tokens": counts[0], "entities": counts[1],
+        "seconds_per_run": seconds, "median_seconds": median,
+        "tokens_per_second": counts[0] / median, "documents_per_second": len(notes) / median,
+        "peak_rss_mb": _peak_rss_mb(),
+    }))
+
+
+def cold_start(engine: str, model: str, spacy_model: str | None, threads: int) -> float:
+    """Seconds from starting a Python process to the first note's entities."""
+    note = "Pt c/o chest pain. Started aspirin."
+    if engine == "ours":
+        code = (
+            f"import torch; torch.set_num_threads({threads}); from clinical_ner import LightPipeline;"
+            "from clinical_ner.recipes import clinical_pipeline;"
+            f"LightPipeline(clinical_pipeline({model!r}, device='cpu')).annotate({note!r})"
+        )
+    else:
+        code = f"import spacy; spacy.load({spacy_model!r})({note!r})"
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-c", code], check=True, env=_env(threads))
+    return time.perf_counter() - started
+
+
+def _env(threads: int) -> dict[str, str]:
+    env = dict(os.environ)
+    for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+        env[name] = str(threads)
+    return env
+
+
+def measure(engine: str, threads: int, args: argparse.Namespace) -> dict:
+    command = [sys.executable, str(Path(__file__).resolve()), "--worker", engine,
+               "--threads", str(threads), "--runs", str(args.runs), "--notes", str(args.notes),
+               "--data", str(args.data), "--model", args.model, "--device", args.device]
+    if args.spacy_model:
+        command += ["--spacy-model", args.spacy_model]
+    output = subprocess.run(command, check=True, capture_output=True, text=True, env=_env(threads))
+    result = json.loads(output.stdout.strip().splitlines()[-1])
+    if args.device == "cpu":
+        result["cold_start_seconds"] = statistics.median(
+            cold_start(engine, args.model, args.spacy_model, threads) for _ in range(3)
+        )
+    print(f"{engine} threads={threads}: {result['tokens_per_second']:,.0f} tokens/s, "
+          f"{result['documents_per_second']:.1f} docs/s, peak RSS {result['peak_rss_mb']:.0f} MB"
+          + (f", cold start {result['cold_start_seconds']:.2f} s" if "cold_start_seconds" in result else ""),
+          flush=True)
+    return result
+
+
+def plot(results: list[dict], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    labels = [f"{r['engine']}\n{r['threads']} thread(s)" for r in results]
+    values = [r["tokens_per_second"] for r in results]
+    fig, ax = plt.subplots(figsize=(6, 3.5))
+    ax.bar(labels, values, color=["#2a7ab9" if r["engine"] == "ours" else "#999999" for r in results])
+    ax.set_ylabel("tokens / second")
+    ax.set_title("Full NER pipeline on 1,000 MTSamples notes (CPU)")
+    for i, v in enumerate(values):
+        ax.text(i, v, f"{v:,.0f}", ha="center", va="bottom", fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    parser.add_argument("--notes", type=int, default=1000)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--model", default="ner_clinical")
+    parser.add_argument("--spacy-model", default=None, help="a trained spaCy pipeline folder")
+    parser.add_argument("--device", default="cpu")
+    parser.add_argument("--threads", type=int, nargs="*", default=[1, 2])
+    parser.add_argument("--out", type=Path, default=HERE / "results" / "speed.json")
+    parser.add_argument("--worker", choices=("ours", "spacy"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker:
+        args.engine = args.worker
+        args.threads = args.threads[0]
+        worker(args)
+        return
+    results = []
+    for threads in args.threads:
+        results.append(measure("ours", threads, args))
+        if args.spacy_model:
+            results.append(measure("spacy", threads, args))
+    payload = {"benchmark": "speed", "workload": f"first {args.notes} deduplicated MTSamples notes by note id",
+               "runs": args.runs, "results": results, "machine": machine()}
+    if args.spacy_model:
+        import spacy
+
+        payload["machine"]["spacy"] = spacy.__version__
+    write_json(args.out, payload)
+    plot(results, args.out.with_suffix(".png"))
+
+
+if __name__ == "__main__":
+    main()

@@ -63,7 +63,9 @@ def build_embeddings(recipe: dict[str, Any], data_dir: Path, corpus_dir: Path, o
         if "mtsamples" in sources:
             yield from mtsamples_texts(data_dir / "mtsamples" / "mtsamples.csv")
         if "train_split" in sources:
-            for path in sorted(corpus_dir.glob("*train.jsonl")):
+            # Per-corpus train files only: the combined train.jsonl repeats MACCROBAT and
+            # Chia, and a folder from `corpus convert` may have no JSON lines at all.
+            for path in sorted(corpus_dir.glob("*.train.jsonl")):
                 yield from _jsonl_texts(path)
 
     store = train_embeddings(texts(), pipeline_tokens, None, **settings)

@@ -1,0 +1,145 @@
+"""Train and score the peers of the accuracy benchmark (spaCy NER, a CRF baseline) on the
+corpus build's splits, with the project's evaluation, and write one JSON.
+
+    python -c "from clinical_ner.corpora.build import build_corpus; \\
+        build_corpus('../shared/data', '/tmp/corpus')"
+    python benchmarks/peers/run_peers.py --corpus /tmp/corpus \\
+        --out benchmarks/results/peers.json [--work /tmp/peers] [--peers spacy crf]
+
+Each peer trains on train, selects on dev (spaCy: early stopping; CRF: c1/c2 grid) and is
+scored on dev and test per corpus (maccrobat, chia, combined): strict and lenient
+entity micro-F1, per-label F1, token micro-F1. Models go under ``--work`` (never the
+repo). Math libraries are held to ``--threads`` threads (default 1).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+_HERE = Path(__file__).resolve().parent
+
+
+def _limit_threads(n: int) -> None:
+    """Cap BLAS / OpenMP threads; must run before numpy is imported."""
+    for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "BLIS_NUM_THREADS"):
+        os.environ[name] = str(n)
+
+
+def _parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--corpus", type=Path, default=Path("/tmp/corpus"))
+    parser.add_argument("--out", type=Path, default=_HERE.parent / "results" / "peers.json")
+    parser.add_argument("--work", type=Path, default=Path("/tmp/peers"))
+    parser.add_argument("--peers", nargs="+", choices=("spacy", "crf"), default=["spacy", "crf"])
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--spacy-max-steps", type=int, default=None)
+    parser.add_argument("--spacy-max-epochs", type=int, default=None)
+    parser.add_argument("--crf-max-iterations", type=int, default=None)
+    return parser.parse_args()
+
+
+def _versions() -> dict[str, str]:
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = {}
+    for package in ("spacy", "thinc", "sklearn-crfsuite", "python-crfsuite", "numpy"):
+        try:
+            out[package] = version(package)
+        except PackageNotFoundError:
+            out[package] = "not installed"
+    return out
+
+
+def _split_facts(docs: list) -> dict[str, int]:
+    return {
+        "documents": len(docs),
+        "sentences": sum(len(d.sentences) for d in docs),
+        "tokens": sum(d.n_tokens for d in docs),
+    }
+
+
+def _evaluate(name: str, predict, splits: dict) -> dict:
+    """Dev and test scores of one trained peer, with prediction time on test."""
+    from peer_data import headline, score
+
+    out = {}
+    for split in ("dev", "test"):
+        start = time.perf_counter()
+        predicted = predict(splits[split])
+        seconds = time.perf_counter() - start
+        out[split] = score(splits[split], predicted)
+        out[f"{split}_predict_seconds"] = seconds
+        print(f"{name} {split}: {headline(out[split])}", flush=True)
+    return out
+
+
+def main() -> None:
+    args = _parse_args()
+    _limit_threads(args.threads)
+    sys.path[:0] = [str(_HERE), str(_HERE.parent)]
+    from peer_data import load_split
+
+    from common import machine, write_json
+
+    begin = time.perf_counter()
+    splits = {split: load_split(args.corpus, split) for split in ("train", "dev", "test")}
+    results: dict = {
+        "benchmark": "peers_accuracy",
+        "corpus": {
+            "path": str(args.corpus),
+            "splits": {split: _split_facts(docs) for split, docs in splits.items()},
+            "note": "MACCROBAT + Chia from the corpus build (train/dev/test by document); "
+            "spans are token offsets (first, last, label), end inclusive",
+        },
+        "threads": args.threads,
+        "peers": {},
+    }
+
+    if "spacy" in args.peers:
+        import spacy_ner
+
+        caps = {
+            key: value
+            for key, value in (
+                ("max_steps", args.spacy_max_steps),
+                ("max_epochs", args.spacy_max_epochs),
+            )
+            if value is not None
+        }
+        info = spacy_ner.train(splits["train"], splits["dev"], args.work / "spacy", **caps)
+        nlp = spacy_ner.load(info["model_path"])
+        results["peers"]["spacy"] = {
+            **info,
+            **_evaluate("spacy", lambda docs: spacy_ner.predict(nlp, docs), splits),
+        }
+
+    if "crf" in args.peers:
+        import crf_baseline
+
+        kwargs = {}
+        if args.crf_max_iterations is not None:
+            kwargs["max_iterations"] = args.crf_max_iterations
+        crf, info = crf_baseline.train_and_tune(splits["train"], splits["dev"], **kwargs)
+        model_path = args.work / "crf" / "model.crfsuite"
+        model_path.parent.mkdir(parents=True, exist_ok=True)
+        # crfsuite wrote the model to a temp file; keep a copy under --work, not the repo.
+        if crf.modelfile.name:
+            model_path.write_bytes(Path(crf.modelfile.name).read_bytes())
+        results["peers"]["crf"] = {
+            **info,
+            "model_path": str(model_path),
+            **_evaluate("crf", lambda docs: crf_baseline.predict(crf, docs), splits),
+        }
+
+    results["total_seconds"] = time.perf_counter() - begin
+    results["versions"] = _versions()
+    results["machine"] = machine()
+    write_json(args.out, results)
+
+
+if __name__ == "__main__":
+    main()

@@ -91,6 +91,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     annotate.set_defaults(handler=annotate_command)
     add_model_commands(commands)
+    __import__("clinical_ner.server.cli", fromlist=["*"]).add_serve_command(commands)
     return parser
 
 

@@ -222,15 +222,29 @@ def make_batch(
     if min(lengths) == 0:
         raise ValueError("empty sentence in batch: drop sentences without tokens before batching")
     batch_size, max_words = len(sentences), max(lengths)
-    encoded = [[char_vocab.encode(token) for token in sentence] for sentence in sentences]
-    max_chars = max(len(chars) for sentence in encoded for chars in sentence)
-    char_ids = np.full((batch_size, max_words, max(max_chars, 1)), CharVocabulary.PAD_ID, np.int64)
+    # Vectorised over all tokens of the batch: one flat array of char ids scattered into
+    # [B, W, C] by (row, column) indices, instead of a numpy assignment per token.
+    flat_tokens = [token for sentence in sentences for token in sentence]
+    encoded = [char_vocab.encode(token) for token in flat_tokens]
+    word_lengths = np.fromiter((len(chars) for chars in encoded), np.int64, len(encoded))
+    max_chars = max(int(word_lengths.max()), 1)
+    sentence_of = np.repeat(np.arange(batch_size), lengths)
+    word_of = np.arange(len(flat_tokens)) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+    char_ids = np.full((batch_size, max_words, max_chars), CharVocabulary.PAD_ID, np.int64)
+    total_chars = int(word_lengths.sum())
+    if total_chars:
+        flat_ids = np.fromiter(
+            (i for chars in encoded for i in chars), np.int64, total_chars
+        )
+        token_of_char = np.repeat(np.arange(len(flat_tokens)), word_lengths)
+        char_pos = np.arange(total_chars) - np.repeat(np.cumsum(word_lengths) - word_lengths, word_lengths)
+        char_ids[sentence_of[token_of_char], word_of[token_of_char], char_pos] = flat_ids
     casing_ids = np.full((batch_size, max_words), int(Casing.PAD), np.int64)
+    casing_ids[sentence_of, word_of] = np.fromiter(
+        (casing_of(token) for token in flat_tokens), np.int64, len(flat_tokens)
+    )
     vectors: np.ndarray | None = None
     for b, sentence in enumerate(sentences):
-        for w, (token, chars) in enumerate(zip(sentence, encoded[b], strict=True)):
-            char_ids[b, w, : len(chars)] = chars
-            casing_ids[b, w] = casing_of(token)
         sentence_vectors = np.asarray(word_vectors(list(sentence)), dtype=np.float32)
         if sentence_vectors.ndim != 2 or sentence_vectors.shape[0] != len(sentence):
             raise ValueError(

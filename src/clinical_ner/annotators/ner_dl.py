@@ -204,8 +204,10 @@ class NerDLModel(Transformer):
         _, token_col, embeddings_col = self.getInputCols()
         out_col = self.getOutputCol()
         network, _ = self._parts()
-        # Group each row's tokens by sentence; every group is one tagger input.
-        groups: list[tuple[int, list[Annotation], list[Annotation]]] = []
+        # Every sentence of every row is one tagger input: (row, first token, end token).
+        spans: list[tuple[int, int, int]] = []
+        sentences: list[list[str]] = []
+        vectors: list[np.ndarray] = []
         for r, row in enumerate(rows):
             tokens, embeddings = row[token_col], row[embeddings_col]
             if len(tokens) != len(embeddings):
@@ -213,43 +215,43 @@ class NerDLModel(Transformer):
                     f"NerDLModel got {len(tokens)} tokens but {len(embeddings)} embeddings; "
                     "the embeddings stage must read the same token column"
                 )
-            current: str | None = None
-            for token, embedding in zip(tokens, embeddings, strict=True):
-                sentence_id = token.metadata.get("sentence", "0")
-                if sentence_id != current:
-                    groups.append((r, [], []))
-                    current = sentence_id
-                groups[-1][1].append(token)
-                groups[-1][2].append(embedding)
-        if groups:
-            dim = len(groups[0][2][0].embeddings)
-            if dim != network.word_dim:
+            if not tokens:
+                continue
+            matrix = np.stack([e.embeddings for e in embeddings]).astype(np.float32, copy=False)
+            if matrix.shape[1] != network.word_dim:
                 raise ConfigurationError(
-                    f"the embeddings column has {dim}-dimensional vectors but this model was "
-                    f"trained on {network.word_dim}-dimensional ones "
+                    f"the embeddings column has {matrix.shape[1]}-dimensional vectors but this "
+                    f"model was trained on {network.word_dim}-dimensional ones "
                     f"({self.getOrDefault('storageRef')}); use the same embeddings"
                 )
-        tags, confidences, scores = self.tag_sentences(
-            [[t.result for t in g[1]] for g in groups],
-            [np.stack([np.asarray(e.embeddings, dtype=np.float32) for e in g[2]]) for g in groups],
-        )
-        include_confidence = self.getOrDefault("includeConfidence")
+            sentence_ids = [t.metadata.get("sentence", "0") for t in tokens]
+            first = 0
+            for k in range(1, len(tokens) + 1):
+                if k == len(tokens) or sentence_ids[k] != sentence_ids[first]:
+                    spans.append((r, first, k))
+                    sentences.append([t.result for t in tokens[first:k]])
+                    vectors.append(matrix[first:k])
+                    first = k
+        tags, confidences, scores = self.tag_sentences(sentences, vectors)
+        include_confidence = self.getOrDefault("includeConfidence") or scores is not None
         labels = network.labels
+        entity_type = AnnotatorType.NAMED_ENTITY
         for row in rows:
             row[out_col] = []
-        for g, (r, tokens, _) in enumerate(groups):
+        for g, (r, first, stop) in enumerate(spans):
             out = rows[r][out_col]
-            for k, token in enumerate(tokens):
+            tokens = rows[r][token_col]
+            sentence_tags, sentence_confidences = tags[g], confidences[g]
+            for k in range(stop - first):
+                token = tokens[first + k]
                 metadata = {"word": token.result, "sentence": token.metadata.get("sentence", "0")}
                 if scores is not None:
                     metadata.update(
                         {label: f"{float(p):.4f}" for label, p in zip(labels, scores[g][k], strict=True)}
                     )
-                if include_confidence or scores is not None:
-                    metadata["confidence"] = f"{confidences[g][k]:.4f}"
-                out.append(
-                    Annotation(AnnotatorType.NAMED_ENTITY, token.begin, token.end, tags[g][k], metadata)
-                )
+                if include_confidence:
+                    metadata["confidence"] = f"{sentence_confidences[k]:.4f}"
+                out.append(Annotation(entity_type, token.begin, token.end, sentence_tags[k], metadata))
         return rows
 
     def annotate(self, inputs: Sequence[list[Annotation]]) -> list[Annotation]:

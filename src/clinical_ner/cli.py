@@ -14,6 +14,7 @@ from clinical_ner.errors import ClinicalNerError
 from clinical_ner.pipeline import LightPipeline
 from clinical_ner.recipes import clinical_pipeline, text_pipeline
 from clinical_ner.records import text_record
+from clinical_ner.server.cli import add_serve_command
 
 
 def _read_inputs(args: argparse.Namespace, stdin: TextIO) -> Iterator[str]:
@@ -91,7 +92,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     annotate.set_defaults(handler=annotate_command)
     add_model_commands(commands)
-    __import__("clinical_ner.server.cli", fromlist=["*"]).add_serve_command(commands)
+    add_serve_command(commands)
     return parser
 
 

@@ -150,6 +150,9 @@ def write_model_folder(
         }
         meta = {**metadata, "files": files}
         (tmp / METADATA_FILE).write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
+        # mkdtemp/mkstemp create private (0700/0600) entries; a model folder is for sharing.
+        for path in [tmp, *tmp.rglob("*")]:
+            path.chmod(0o755 if path.is_dir() else 0o644)
         if target.exists():
             backup = target.with_name(f".{target.name}.old")
             shutil.rmtree(backup, ignore_errors=True)

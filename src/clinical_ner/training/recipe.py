@@ -63,9 +63,10 @@ def build_embeddings(recipe: dict[str, Any], data_dir: Path, corpus_dir: Path, o
         if "mtsamples" in sources:
             yield from mtsamples_texts(data_dir / "mtsamples" / "mtsamples.csv")
         if "train_split" in sources:
-            # Per-corpus train files only: the combined train.jsonl repeats MACCROBAT and
-            # Chia, and a folder from `corpus convert` may have no JSON lines at all.
-            for path in sorted(corpus_dir.glob("*.train.jsonl")):
+            # Every train-split JSON lines file: the per-corpus ones and the combined
+            # train.jsonl, so MACCROBAT and Chia texts (the target domain) count twice.
+            # Dev and test texts are never read. (A folder from `corpus convert` has none.)
+            for path in sorted(corpus_dir.glob("*train.jsonl")):
                 yield from _jsonl_texts(path)
 
     store = train_embeddings(texts(), pipeline_tokens, None, **settings)

@@ -1,0 +1,140 @@
+"""clinical_ner.display: escaped, self-contained HTML with exact spans."""
+
+from __future__ import annotations
+
+import re
+import sys
+import types
+
+import pytest
+
+from clinical_ner.annotation import Annotation, AnnotatorType
+from clinical_ner.display import FALLBACK_COLORS, LABEL_COLORS, NerVisualizer, display, label_color
+from clinical_ner.errors import ConfigurationError, InputError
+
+NOTE = "Pt has <script>alert(1)</script> chest pain & fever 😀\r\nGave aspirin."
+
+
+def _chunk(text, phrase, label, confidence="0.9731"):
+    begin = text.index(phrase)
+    meta = {"entity": label, "sentence": "0"}
+    if confidence is not None:
+        meta["confidence"] = confidence
+    return Annotation(AnnotatorType.CHUNK, begin, begin + len(phrase) - 1, phrase, meta)
+
+
+def _row(text=NOTE):
+    return {
+        "document": [Annotation(AnnotatorType.DOCUMENT, 0, len(text) - 1, text, {})],
+        "ner_chunk": [
+            _chunk(text, "chest pain", "PROBLEM"),
+            _chunk(text, "aspirin", "TREATMENT", None),
+            _chunk(text, "fever", "PROBLEM"),
+            _chunk(text, "<script>", "TEST"),
+        ],
+    }
+
+
+def _spans(fragment):
+    return re.findall(r'<span class="cner-entity" data-label="([^"]+)" data-begin="(\d+)" '
+                      r'data-end="(\d+)" style="[^"]+" title="([^"]*)">(.*?)<span', fragment)
+
+
+def test_spans_are_cut_by_offsets_and_escaped():
+    fragment = display(_row(), return_html=True)
+    spans = _spans(fragment)
+    assert [(s[0], s[4]) for s in spans] == [
+        ("TEST", "&lt;script&gt;"), ("PROBLEM", "chest pain"), ("PROBLEM", "fever"),
+        ("TREATMENT", "aspirin")]
+    for _label, begin, end, _, text in spans:
+        assert NOTE[int(begin) : int(end) + 1] == text.replace("&lt;", "<").replace("&gt;", ">")
+    assert "<script>" not in fragment and "&lt;/script&gt;" in fragment
+    assert "&amp; " in fragment and "😀\r\n" in fragment
+    assert 'title="PROBLEM, confidence 0.97"' in fragment
+    assert 'title="TREATMENT"' in fragment  # no confidence reported
+    assert "http" not in fragment and "<link" not in fragment  # no external asset
+    legend = re.search(r'<div class="cner-legend">(.*?)</div>', fragment).group(1)
+    assert re.findall(r">([A-Z]+)</span>", legend) == ["TEST", "PROBLEM", "TREATMENT"]
+    assert f"background-color:{LABEL_COLORS['PROBLEM']}" in fragment
+
+
+def test_text_without_tags_equals_the_note():
+    fragment = display(_row(), return_html=True)
+    body = re.search(r'<div class="cner-doc">(.*)</div></div>$', fragment, re.S).group(1)
+    body = re.sub(r'<span class="cner-label">[^<]*</span>', "", body)
+    body = re.sub(r"<[^>]+>", "", body)
+    import html
+
+    assert html.unescape(body) == NOTE
+
+
+def test_labels_filter_colors_and_errors():
+    fragment = display(_row(), labels=["PROBLEM"], return_html=True, colors={"PROBLEM": "#123456"})
+    assert {s[0] for s in _spans(fragment)} == {"PROBLEM"}
+    assert "background-color:#123456" in fragment
+    with pytest.raises(ConfigurationError, match="not a CSS color"):
+        display(_row(), colors={"PROBLEM": "red;}</style><script>"}, return_html=True)
+    with pytest.raises(InputError, match="no 'chunks' column"):
+        display(_row(), label_col="chunks", return_html=True)
+    with pytest.raises(InputError, match="no 'doc' annotations"):
+        display(_row(), document_col="doc", return_html=True)
+    assert label_color("DRUG") in FALLBACK_COLORS
+    assert label_color("DRUG") == label_color("DRUG")
+
+
+def test_overlapping_and_out_of_range_chunks_are_left_out():
+    row = {"document": [Annotation(AnnotatorType.DOCUMENT, 0, 9, "chest pain", {})]}
+    row["ner_chunk"] = [
+        Annotation(AnnotatorType.CHUNK, 0, 4, "chest", {"entity": "PROBLEM"}),
+        Annotation(AnnotatorType.CHUNK, 3, 9, "st pain", {"entity": "PROBLEM"}),
+        Annotation(AnnotatorType.CHUNK, 6, 40, "pain...", {"entity": "PROBLEM"}),
+    ]
+    assert [s[4] for s in _spans(display(row, return_html=True))] == ["chest"]
+
+
+def test_rows_dicts_raw_text_save_path_and_visualizer(tmp_path):
+    row = _row()
+    as_dicts = {k: [a.to_dict() for a in v] for k, v in row.items()}
+    assert display([row, as_dicts], return_html=True).count('<div class="cner-doc">') == 2
+    assert _spans(display({"ner_chunk": row["ner_chunk"]}, raw_text=NOTE, return_html=True))
+    path = tmp_path / "note.html"
+    assert display(row, save_path=path) is None
+    page = path.read_text(encoding="utf-8")
+    assert page.startswith("<!DOCTYPE html>") and '<meta charset="utf-8">' in page
+    html = NerVisualizer().set_label_colors({"TEST": "rgb(1, 2, 3)"}).display(
+        row, "ner_chunk", labels_list=["TEST"], return_html=True)
+    assert "background-color:rgb(1, 2, 3)" in html and len(_spans(html)) == 1
+
+
+def test_shrunk_document_keeps_offsets():
+    text = "  fever"
+    row = {"document": [Annotation(AnnotatorType.DOCUMENT, 2, 6, "fever", {})],
+           "ner_chunk": [Annotation(AnnotatorType.CHUNK, 2, 6, "fever", {"entity": "PROBLEM"})]}
+    assert [s[4] for s in _spans(display(row, return_html=True))] == ["fever"]
+    assert text[2:7] == "fever"
+
+
+def test_in_a_notebook_it_shows_inline(monkeypatch):
+    shown = []
+    ipython = types.ModuleType("IPython")
+    ipython.get_ipython = lambda: object()
+    ipython_display = types.ModuleType("IPython.display")
+    ipython_display.HTML = lambda data: ("HTML", data)
+    ipython_display.display = shown.append
+    monkeypatch.setitem(sys.modules, "IPython", ipython)
+    monkeypatch.setitem(sys.modules, "IPython.display", ipython_display)
+    assert display(_row()) is None
+    assert shown and shown[0][0] == "HTML" and "cner-entity" in shown[0][1]
+    # outside a notebook (no IPython shell) the HTML is returned instead
+    ipython.get_ipython = lambda: None
+    assert "cner-entity" in display(_row())
+
+
+def test_real_pipeline_rows_render():
+    from clinical_ner import LightPipeline, text_pipeline
+
+    (row,) = LightPipeline(text_pipeline()).fullAnnotate("Chest pain.\nFever.")
+    tokens = row["token"]
+    row["ner_chunk"] = [Annotation(AnnotatorType.CHUNK, tokens[0].begin, tokens[1].end,
+                                   "Chest pain", {"entity": "PROBLEM", "confidence": "0.5"})]
+    assert [s[4] for s in _spans(display(row, return_html=True))] == ["Chest pain"]

@@ -5,6 +5,7 @@ The public API; everything else is an implementation detail.
 
 from clinical_ner.annotation import Annotation, AnnotatorType
 from clinical_ner.annotators import (
+    ContextualAssertion,
     DocumentAssembler,
     Finisher,
     NerConverter,
@@ -27,6 +28,7 @@ __all__ = [
     "AnnotatorType",
     "ClinicalNerError",
     "ConfigurationError",
+    "ContextualAssertion",
     "DocumentAssembler",
     "Finisher",
     "InputError",

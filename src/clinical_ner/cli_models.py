@@ -75,6 +75,8 @@ def evaluate_command(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) ->
     from clinical_ner.recipes import clinical_pipeline
     from clinical_ner.scoring import score_documents
 
+    if args.task == "assertion":
+        return _evaluate_assertion(args, stdout)
     if args.task != "ner":
         raise ClinicalNerError(f"task {args.task!r} is not available yet; use --task ner")
     documents = read(args.corpus, args.data)
@@ -90,6 +92,39 @@ def evaluate_command(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) ->
         stdout.write(f"{label:<12}{s['precision']:>9.4f}{s['recall']:>7.4f}{s['f1']:>7.4f}   "
                      f"{le['precision']:>9.4f}{le['recall']:>7.4f}{le['f1']:>7.4f}\n")
     stdout.write(f"token-level micro-F1 {scores['token']['micro']['f1']:.4f}\n")
+    return 0
+
+
+def _evaluate_assertion(args: argparse.Namespace, stdout: TextIO) -> int:
+    """``--task assertion``: ContextualAssertion on gold chunks (default) or on the
+    pipeline's predicted chunks, against the corpus's assertion gold."""
+    from clinical_ner.annotators.assertion_eval import (
+        evaluate_gold_chunks,
+        evaluate_predicted_chunks,
+    )
+    from clinical_ner.corpora.assertion_gold import read_assertion_gold
+    from clinical_ner.corpora.build import split_documents
+
+    documents = read_assertion_gold(args.corpus, args.data)
+    if args.split != "all":
+        documents = split_documents(documents, 13)[args.split]
+    if args.chunks == "predicted":
+        from clinical_ner.recipes import clinical_pipeline
+
+        scores = evaluate_predicted_chunks(documents, clinical_pipeline(args.model, assertion=True))
+    else:
+        scores = evaluate_gold_chunks(documents)
+    if args.json:
+        stdout.write(json.dumps(_rounded(scores)) + "\n")
+        return 0
+    stdout.write(f"{scores['documents']} documents, {scores['chunks']} {args.chunks} PROBLEM "
+                 f"chunks scored: accuracy {scores['accuracy']:.4f}, "
+                 f"macro-F1 {scores['macro_f1']:.4f}\n")
+    stdout.write(f"{'':<30}{'P':>7}{'R':>7}{'F1':>7}{'support':>9}\n")
+    for name, s in scores.items():
+        if isinstance(s, dict):
+            stdout.write(f"{name:<30}{s['precision']:>7.4f}{s['recall']:>7.4f}{s['f1']:>7.4f}"
+                         f"{s['support']:>9}\n")
     return 0
 
 
@@ -148,6 +183,10 @@ def add_model_commands(commands: argparse._SubParsersAction) -> None:
     evaluate.add_argument("--data", required=True, help="folder of raw files in that format")
     evaluate.add_argument("--task", default="ner", choices=("ner", "assertion"))
     evaluate.add_argument("--json", action="store_true", help="one JSON object")
+    evaluate.add_argument("--split", default="all", choices=("all", "train", "dev", "test"),
+                          help="documents of the corpus build's split (seed 13); assertion only")
+    evaluate.add_argument("--chunks", default="gold", choices=("gold", "predicted"),
+                          help="assertion: score gold chunks or the model's predicted chunks")
     evaluate.set_defaults(handler=evaluate_command)
 
     models = commands.add_parser("models", help="list the pretrained resources found offline")

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from clinical_ner.annotators import DocumentAssembler, NerConverter, SentenceDetector, Tokenizer
+from clinical_ner.annotators import (
+    ContextualAssertion,
+    DocumentAssembler,
+    NerConverter,
+    SentenceDetector,
+    Tokenizer,
+)
 from clinical_ner.pipeline import Pipeline, PipelineModel
 
 
@@ -24,11 +30,13 @@ def clinical_pipeline(
     embeddings: str | Path | None = None,
     device: str = "auto",
     batch_size: int = 64,
+    assertion: bool = True,
 ) -> PipelineModel:
     """The model card's pipeline: document -> sentence -> token -> embeddings -> ner ->
     ner_chunk, with a pretrained model by name (or a model folder path). The embeddings
     default to the ones the model was trained with (its ``storage_ref``), found beside a
-    model folder or as a pretrained resource."""
+    model folder or as a pretrained resource. With ``assertion`` (default) a
+    :class:`ContextualAssertion` stage adds the ``assertion`` column (one status per chunk)."""
     from clinical_ner.annotators.ner_dl import NerDLModel  # torch loads only when needed
     from clinical_ner.annotators.word_embeddings import WordEmbeddingsModel
 
@@ -51,5 +59,7 @@ def clinical_pipeline(
             ner.setInputCols(["sentence", "token", "embeddings"]).setOutputCol("ner")
             .setDevice(device).setBatchSize(batch_size),
             NerConverter().setInputCols(["sentence", "token", "ner"]).setOutputCol("ner_chunk"),
+            *([ContextualAssertion().setInputCols(["sentence", "ner_chunk"])
+               .setOutputCol("assertion")] if assertion else []),
         ]
     ).fit()

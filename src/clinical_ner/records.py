@@ -11,15 +11,19 @@ def _span(annotation: Annotation) -> dict[str, Any]:
     return {"begin": annotation.begin, "end": annotation.end, "text": annotation.result}
 
 
-def entity_record(chunk: Annotation) -> dict[str, Any]:
+def entity_record(chunk: Annotation, assertion: Annotation | None = None) -> dict[str, Any]:
     """``{"label", "begin", "end", "text", "confidence"}`` of one chunk; ``end`` inclusive,
-    ``confidence`` a float or None when the model did not report one."""
+    ``confidence`` a float or None when the model did not report one. With the chunk's
+    ``assertion`` annotation the record also has ``"assertion"`` (its status)."""
     confidence = chunk.metadata.get("confidence")
-    return {
+    record = {
         "label": chunk.metadata.get("entity", ""),
         **_span(chunk),
         "confidence": float(confidence) if confidence is not None else None,
     }
+    if assertion is not None:
+        record["assertion"] = assertion.result
+    return record
 
 
 def text_record(
@@ -44,5 +48,13 @@ def text_record(
         if isinstance(a, Annotation) and a.annotatorType == AnnotatorType.CHUNK
     ]
     chunks.sort(key=lambda a: (a.begin, a.end))
-    record["entities"] = [entity_record(c) for c in chunks]
+    # Assertion annotations share their chunk's offsets (one per chunk).
+    statuses = {
+        (a.begin, a.end): a
+        for value in row.values()
+        if isinstance(value, list)
+        for a in value
+        if isinstance(a, Annotation) and a.annotatorType == AnnotatorType.ASSERTION
+    }
+    record["entities"] = [entity_record(c, statuses.get((c.begin, c.end))) for c in chunks]
     return record

@@ -1,9 +1,12 @@
 """Pipeline stages, one module each, with Spark NLP's names and setters."""
 
+from clinical_ner.annotators.assertion import ContextualAssertion
 from clinical_ner.annotators.document_assembler import DocumentAssembler
 from clinical_ner.annotators.finisher import Finisher
 from clinical_ner.annotators.ner_converter import NerConverter
 from clinical_ner.annotators.sentence_detector import SentenceDetector
 from clinical_ner.annotators.tokenizer import Tokenizer
 
-__all__ = ["DocumentAssembler", "Finisher", "NerConverter", "SentenceDetector", "Tokenizer"]
+__all__ = [
+    "ContextualAssertion",
+    "DocumentAssembler", "Finisher", "NerConverter", "SentenceDetector", "Tokenizer"]

@@ -1,0 +1,154 @@
+"""The trigger lexicon of :class:`~clinical_ner.annotators.assertion.ContextualAssertion`.
+
+The lexicon is a UTF-8, tab-separated text file, one rule a line::
+
+    phrase<TAB>category<TAB>direction[<TAB>window]
+
+- ``phrase``: one or more words, matched case-insensitively against the annotator's own
+  word tokens (runs of letters/digits, or single punctuation characters), so ``"r/o"`` is
+  the three tokens ``r``, ``/``, ``o`` and ``"gram-negative"`` is ``gram``, ``-``,
+  ``negative``; spacing inside the phrase does not matter.
+- ``category``: the assertion class the trigger gives to the problems in its scope
+  (``absent``, ``possible``, ``hypothetical``, ``conditional``,
+  ``associated_with_someone_else``), or ``pseudo`` (a phrase that contains a trigger but is
+  none, e.g. ``no increase``, ``gram negative``: it hides the trigger inside it), or
+  ``terminate`` (a word that ends every scope that reaches it: ``but``, ``however``).
+- ``direction``: ``forward`` (scope runs after the trigger: "no fever"), ``backward``
+  (before it: "fever resolved"), or ``both``; ignored for ``pseudo`` and ``terminate``.
+- ``window``: optional, the largest scope of this rule in word tokens (punctuation does
+  not count); empty means the stage's ``scopeWindow``.
+
+Blank lines and lines starting with ``#`` are ignored. The same phrase may appear in
+several rules (``ruled out`` is ``absent`` in both directions). The bundled lexicon,
+``clinical_ner/data/assertion_lexicon.tsv``, was written for this project from the
+ConText paper (Harkema et al., J Biomed Inform 2009) and clinical usage; copy it, edit it and
+pass it to ``ContextualAssertion.setLexicon(path)``, or add rules with ``addTriggers``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from clinical_ner.errors import ConfigurationError
+
+PRESENT = "present"
+ABSENT = "absent"
+POSSIBLE = "possible"
+CONDITIONAL = "conditional"
+HYPOTHETICAL = "hypothetical"
+SOMEONE_ELSE = "associated_with_someone_else"
+#: The six i2b2 2010 assertion classes, in the order reports list them.
+ASSERTION_CLASSES: tuple[str, ...] = (
+    PRESENT, ABSENT, POSSIBLE, CONDITIONAL, HYPOTHETICAL, SOMEONE_ELSE,
+)
+PSEUDO = "pseudo"
+TERMINATE = "terminate"
+#: Every category a lexicon rule may have.
+CATEGORIES: tuple[str, ...] = (*ASSERTION_CLASSES[1:], PSEUDO, TERMINATE)
+DIRECTIONS: tuple[str, ...] = ("forward", "backward", "both")
+
+#: The word tokens of a sentence or a phrase: letter/digit runs (with an inner apostrophe,
+#: "patient's") or one other non-space character.
+TOKEN_RE = re.compile(r"[^\W_]+(?:'[^\W_]+)?|\S", re.UNICODE)
+
+
+class LexiconFormatError(ConfigurationError):
+    """A lexicon file or rule breaks the format in this module's docstring."""
+
+
+@dataclass(frozen=True, slots=True)
+class LexiconRule:
+    """One trigger rule: ``phrase`` (as written), ``category``, ``direction``, and
+    ``window`` (word tokens, or ``None`` for the stage's default)."""
+
+    phrase: str
+    category: str
+    direction: str = "forward"
+    window: int | None = None
+
+    @property
+    def tokens(self) -> tuple[str, ...]:
+        """The phrase as lower-cased word tokens."""
+        return tuple(t.lower() for t in TOKEN_RE.findall(self.phrase))
+
+    def to_list(self) -> list[str | int | None]:
+        """``[phrase, category, direction, window]``, JSON-ready (stage parameters)."""
+        return [self.phrase, self.category, self.direction, self.window]
+
+
+def make_rule(phrase: str, category: str, direction: str = "forward",
+              window: int | str | None = None, where: str = "rule") -> LexiconRule:
+    """A validated :class:`LexiconRule`; ``where`` names the source in error messages."""
+    phrase = " ".join(str(phrase).split())
+    category = str(category).strip().lower()
+    direction = str(direction or "forward").strip().lower()
+    if not TOKEN_RE.findall(phrase):
+        raise LexiconFormatError(f"{where}: the phrase is empty")
+    if category not in CATEGORIES:
+        raise LexiconFormatError(
+            f"{where}: unknown category {category!r}; use one of {', '.join(CATEGORIES)}"
+        )
+    if direction not in DIRECTIONS:
+        raise LexiconFormatError(
+            f"{where}: unknown direction {direction!r}; use one of {', '.join(DIRECTIONS)}"
+        )
+    if window in (None, ""):
+        size = None
+    else:
+        try:
+            size = int(window)  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            raise LexiconFormatError(f"{where}: window {window!r} is not a whole number") from None
+        if size < 1:
+            raise LexiconFormatError(f"{where}: window must be at least 1 word")
+    return LexiconRule(phrase, category, direction, size)
+
+
+def parse_lexicon(content: str, source: str = "lexicon") -> list[LexiconRule]:
+    """Rules of a lexicon file's content (format in the module docstring).
+
+    Raises:
+        LexiconFormatError: naming ``source`` and the line number of the first bad line.
+    """
+    rules = []
+    for number, line in enumerate(content.splitlines(), 1):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        fields = line.rstrip("\r\n").split("\t")
+        if len(fields) not in (3, 4):
+            raise LexiconFormatError(
+                f"{source}, line {number}: expected 3 or 4 tab-separated fields "
+                "(phrase, category, direction[, window])"
+            )
+        rules.append(make_rule(*fields, where=f"{source}, line {number}"))
+    return rules
+
+
+def bundled_lexicon_path() -> Path:
+    """The lexicon shipped in the package."""
+    return Path(__file__).resolve().parent.parent / "data" / "assertion_lexicon.tsv"
+
+
+def load_lexicon(path: str | Path | None = None) -> list[LexiconRule]:
+    """Rules of the lexicon file at ``path`` (the bundled one when ``None``)."""
+    path = Path(path) if path is not None else bundled_lexicon_path()
+    try:
+        content = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise LexiconFormatError(f"cannot read the assertion lexicon {path}: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise LexiconFormatError(f"the assertion lexicon {path} is not UTF-8 text") from None
+    return parse_lexicon(content, str(path))
+
+
+def format_lexicon(rules: list[LexiconRule]) -> str:
+    """The file content of ``rules`` (the inverse of :func:`parse_lexicon`)."""
+    lines = []
+    for rule in rules:
+        fields = [rule.phrase, rule.category, rule.direction]
+        if rule.window is not None:
+            fields.append(str(rule.window))
+        lines.append("\t".join(fields))
+    return "\n".join(lines) + "\n"

@@ -19,14 +19,32 @@ from clinical_ner.errors import (
     ResourceNotFoundError,
 )
 from clinical_ner.pipeline import LightPipeline, Pipeline, PipelineModel
-from clinical_ner.recipes import text_pipeline
+from clinical_ner.recipes import clinical_pipeline, text_pipeline
 
 __version__ = "0.1.0"
+
+# Stages that need torch load on first use, so that `import clinical_ner` stays fast for
+# the text stages, the CLI's --help and the Spark driver.
+_LAZY = {
+    "NerDLModel": "clinical_ner.annotators.ner_dl",
+    "NerDLApproach": "clinical_ner.annotators.ner_dl_approach",
+    "WordEmbeddingsModel": "clinical_ner.annotators.word_embeddings",
+    "CoNLL": "clinical_ner.training.conll_dataset",
+}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'clinical_ner' has no attribute {name!r}")
 
 __all__ = [
     "Annotation",
     "AnnotatorType",
     "ClinicalNerError",
+    "CoNLL",
     "ConfigurationError",
     "ContextualAssertion",
     "DocumentAssembler",
@@ -34,11 +52,15 @@ __all__ = [
     "InputError",
     "LightPipeline",
     "NerConverter",
+    "NerDLApproach",
+    "NerDLModel",
     "Pipeline",
     "PipelineModel",
     "ResourceNotFoundError",
     "SentenceDetector",
     "Tokenizer",
+    "WordEmbeddingsModel",
     "__version__",
+    "clinical_pipeline",
     "text_pipeline",
 ]

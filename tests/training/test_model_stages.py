@@ -138,6 +138,8 @@ def test_ner_dl_approach_fits_from_conll_rows(tmp_path, toy_data):
     ner = model.stages[-1]
     assert isinstance(ner, NerDLModel) and ner.getClasses()[0] == "O"
     assert len(approach.history) == 3
-    assert "epoch 3" in (tmp_path / "logs" / "NerDLApproach.log").read_text()
+    log = (tmp_path / "logs" / "NerDLApproach.log").read_text()
+    assert "epoch 3" in log and "dev strict micro-F1" in log
+    assert "PROBLEM P" not in log  # evaluationLogExtended is off by default
     with pytest.raises(AttributeError):
         approach.setNoSuchThing(1)

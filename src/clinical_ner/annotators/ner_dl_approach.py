@@ -128,6 +128,7 @@ class NerDLApproach(Estimator):
             self.training_config(), train, store, dev=dev,
             checkpoint_dir=self.getOrDefault("checkpointDir"),
             progress=bool(self.getOrDefault("verbose")),
+            extended_log=bool(self.getOrDefault("evaluationLogExtended")),
         )
         log_file = None
         if self.getOrDefault("enableOutputLogs"):
@@ -138,7 +139,7 @@ class NerDLApproach(Estimator):
             for log in trainer.run():
                 self.history.append(log)
                 if log_file is not None:
-                    log_file.write(log.summary() + "\n")
+                    log_file.write(log.summary(trainer.extended_log) + "\n")
                     log_file.flush()
         finally:
             if log_file is not None:

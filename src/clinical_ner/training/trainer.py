@@ -85,12 +85,13 @@ class EpochLog:
     stopped_early: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
 
-    def summary(self) -> str:
+    def summary(self, extended: bool = True) -> str:
+        """One log line; ``extended`` adds P/R/F1 per label."""
         text = f"epoch {self.epoch}: loss {self.loss:.4f}, {self.seconds:.1f} s, lr {self.lr:.2e}"
         if self.validation:
             strict = self.validation["strict"]
             text += f", dev strict micro-F1 {strict['micro']['f1']:.4f}"
-            for label, scores in strict.items():
+            for label, scores in strict.items() if extended else ():
                 if label not in ("micro", "macro"):
                     text += (f" | {label} P {scores['precision']:.3f} R {scores['recall']:.3f}"
                              f" F1 {scores['f1']:.3f}")
@@ -108,6 +109,7 @@ class Trainer:
         dev: Sequence[TaggedSentence] | None = None,
         checkpoint_dir: str | Path | None = None,
         progress: bool = True,
+        extended_log: bool = True,
     ) -> None:
         if not train:
             raise ValueError("no training sentences")
@@ -117,6 +119,7 @@ class Trainer:
         self.store = store
         self.checkpoint_dir = Path(checkpoint_dir) if checkpoint_dir else None
         self.progress = progress
+        self.extended_log = extended_log
         self.labels = labels_for(entity_types(self.train))
         self.all_types = frozenset(label[2:] for label in self.labels if label != "O")
         self.chars = CharVocabulary.build(
@@ -237,7 +240,7 @@ class Trainer:
             log = EpochLog(epoch + 1, total_loss / len(self.train), time.perf_counter() - started,
                            lr, validation, is_best, stopped_early=stop)
             self.history.append(log)
-            logger.info(log.summary())
+            logger.info(log.summary(self.extended_log))
             self._save_checkpoint(epoch + 1, finished=stop or epoch + 1 == config.max_epochs)
             yield log
             if stop:

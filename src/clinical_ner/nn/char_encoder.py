@@ -68,12 +68,18 @@ class CharCnnEncoder(nn.Module):
         word_has_chars = char_mask.any(dim=1)  # [N]
         embedded = self.dropout(self.embedding(flat_ids))  # [N, C, char_dim]
 
-        conv_out = self.conv(embedded.transpose(1, 2))  # [N, filters, C]
-        # Padding positions must not win the max: a conv window over padding still has a
-        # bias and neighbouring characters, so without the mask word length would leak in.
-        conv_out = conv_out.masked_fill(~char_mask.unsqueeze(1), torch.finfo(conv_out.dtype).min)
-        pooled = conv_out.max(dim=2).values
-        pooled = pooled * word_has_chars.unsqueeze(1)  # padded words -> zeros, not finfo.min
+        # Only real words go through the convolution (padded words of short sentences
+        # would be wasted work); padded words get zeros.
+        real = word_has_chars.nonzero(as_tuple=True)[0]
+        pooled = embedded.new_zeros(embedded.size(0), self.conv.out_channels)
+        if real.numel():
+            conv_out = self.conv(embedded[real].transpose(1, 2))  # [n_real, filters, C]
+            # Padding positions must not win the max: a conv window over padding still has
+            # a bias and neighbouring characters, so without the mask word length would leak.
+            conv_out = conv_out.masked_fill(
+                ~char_mask[real].unsqueeze(1), torch.finfo(conv_out.dtype).min
+            )
+            pooled = pooled.index_copy(0, real, conv_out.max(dim=2).values)
         features = [pooled]
 
         if self.lstm is not None:

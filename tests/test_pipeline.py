@@ -99,3 +99,12 @@ def test_load_missing_folder(tmp_path):
 def test_unknown_parameter():
     with pytest.raises(ConfigurationError, match="no parameter"):
         Tokenizer()._set(nope=1)
+
+
+def test_workers_keep_order_and_results():
+    texts = [f"Note {i}. BP 120/80. No fever." if i % 3 else None for i in range(50)]
+    one = LightPipeline(text_pipeline(), batch_size=4).annotate(texts)
+    three = LightPipeline(text_pipeline(), batch_size=4, workers=3).annotate(texts)
+    assert one == three
+    with pytest.raises(ConfigurationError):
+        LightPipeline(text_pipeline(), workers=0)

@@ -10,7 +10,9 @@ import json
 import os
 import shutil
 import tempfile
+from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -163,7 +165,11 @@ class LightPipeline:
     """
 
     def __init__(
-        self, pipeline_model: PipelineModel, parse_embeddings: bool = False, batch_size: int = 64
+        self,
+        pipeline_model: PipelineModel,
+        parse_embeddings: bool = False,
+        batch_size: int = 64,
+        workers: int = 1,
     ) -> None:
         if not isinstance(pipeline_model, PipelineModel):
             raise ConfigurationError(
@@ -171,9 +177,12 @@ class LightPipeline:
             )
         if batch_size < 1:
             raise ConfigurationError("batch_size must be at least 1")
+        if workers < 1:
+            raise ConfigurationError("workers must be at least 1")
         self.pipeline_model = pipeline_model
         self.parse_embeddings = parse_embeddings
         self.batch_size = batch_size
+        self.workers = workers
         self._text_col = _text_column(pipeline_model.stages)
 
     def _check_texts(self, target: str | Sequence[str | None]) -> list[str | None]:
@@ -187,16 +196,35 @@ class LightPipeline:
                 raise InputError(f"texts must be str, got {type(text).__name__}")
         return texts
 
-    def iter_full(self, texts: Iterable[str | None]) -> Iterator[dict[str, list[Annotation]]]:
-        """Annotations of each text, streamed ``batch_size`` texts at a time."""
+    def _batches(self, texts: Iterable[str | None]) -> Iterator[list[Row]]:
         batch: list[Row] = []
         for text in texts:
             batch.append({self._text_col: text})
             if len(batch) >= self.batch_size:
-                yield from self._run(batch)
+                yield batch
                 batch = []
         if batch:
-            yield from self._run(batch)
+            yield batch
+
+    def iter_full(self, texts: Iterable[str | None]) -> Iterator[dict[str, list[Annotation]]]:
+        """Annotations of each text, in input order, streamed ``batch_size`` texts at a time.
+
+        With ``workers > 1`` that many batches are annotated at once in threads: torch
+        releases the GIL while it computes, so one batch's tokenization overlaps another's
+        network. At most ``workers`` batches are in flight, so memory stays bounded.
+        """
+        if self.workers == 1:
+            for batch in self._batches(texts):
+                yield from self._run(batch)
+            return
+        with ThreadPoolExecutor(self.workers, thread_name_prefix="clinical-ner") as pool:
+            pending: deque[Future[list[dict[str, Any]]]] = deque()
+            for batch in self._batches(texts):
+                pending.append(pool.submit(self._run, batch))
+                if len(pending) >= self.workers:
+                    yield from pending.popleft().result()
+            while pending:
+                yield from pending.popleft().result()
 
     def _run(self, rows: list[Row]) -> list[dict[str, Any]]:
         self.pipeline_model.transform_rows(rows)

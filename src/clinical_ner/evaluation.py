@@ -19,6 +19,8 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from clinical_ner.tags import chunk_spans
+
 SpanTuple = tuple[int, int, str]
 
 
@@ -155,20 +157,10 @@ def token_scores(
 
 def spans_from_tags(tags: Sequence[str], offsets: Sequence[tuple[int, int]]) -> list[SpanTuple]:
     """Entity spans of one sentence from IOB1/IOB2/BIOES ``tags`` and token ``offsets``
-    (``(begin, end)`` inclusive), with the same grouping rule as NerConverter."""
-    spans: list[SpanTuple] = []
-    open_label: str | None = None
-    for tag, (begin, end) in zip(tags, offsets, strict=True):
-        prefix, _, label = tag.partition("-")
-        if not label or prefix not in ("B", "I", "E", "S"):
-            open_label = None
-            continue
-        if prefix in ("I", "E") and open_label == label:
-            spans[-1] = (spans[-1][0], end, label)
-        else:
-            spans.append((begin, end, label))
-        open_label = None if prefix in ("E", "S") else label
-    return spans
+    (``(begin, end)`` inclusive), grouped as NerConverter groups them."""
+    if len(tags) != len(offsets):
+        raise ValueError(f"{len(tags)} tags but {len(offsets)} token offsets")
+    return [(offsets[i][0], offsets[j][1], label) for i, j, label in chunk_spans(tags)]
 
 
 def label_counts(spans: Iterable[Iterable[SpanTuple]]) -> Counter[str]:

@@ -1,14 +1,7 @@
 """NerConverter: per-token IOB tags -> entity ``chunk`` annotations.
 
-One algorithm reads IOB1, IOB2 and BIOES alike:
-
-- ``B-X`` and ``S-X`` always open a chunk of type X;
-- ``I-X`` and ``E-X`` continue the open chunk when it has type X and is still open, and
-  otherwise open a new one (a stray ``I-`` after ``O`` or another type starts a chunk, as
-  in IOB1);
-- ``E-X`` and ``S-X`` close the chunk after their token; ``O`` (or any tag without a
-  ``-``) closes it before;
-- chunks never cross sentences.
+IOB1, IOB2 and BIOES are read by one rule, :func:`clinical_ner.tags.chunk_spans` (a stray
+``I-`` opens a chunk; ``E-``/``S-`` close one); chunks never cross sentences.
 
 A chunk's ``confidence`` is the mean of its tokens' ``confidence`` metadata (when the NER
 stage wrote it); ``setThreshold`` drops chunks below a confidence. ``setWhiteList`` keeps
@@ -22,6 +15,7 @@ from collections.abc import Sequence
 from clinical_ner.annotation import Annotation, AnnotatorType
 from clinical_ner.annotators.base import Param, Transformer
 from clinical_ner.errors import ConfigurationError
+from clinical_ner.tags import chunk_spans
 
 
 class NerConverter(Transformer):
@@ -99,20 +93,16 @@ class NerConverter(Transformer):
 def _group(
     tokens: Sequence[Annotation], tags: Sequence[Annotation]
 ) -> list[tuple[str, str, list[Annotation]]]:
-    """(sentence id, entity type, tag annotations) of every chunk, in text order."""
+    """(sentence id, entity type, tag annotations) of every chunk, in text order; chunks
+    never cross sentences."""
     groups: list[tuple[str, str, list[Annotation]]] = []
-    open_label: str | None = None
-    open_sentence: str | None = None
-    for tag in tags:
-        prefix, _, label = tag.result.partition("-")
-        sentence_id = tag.metadata.get("sentence", "0")
-        if not label or prefix not in ("B", "I", "E", "S"):
-            open_label = None
+    first = 0
+    for end in range(1, len(tags) + 1):
+        sentence_id = tags[first].metadata.get("sentence", "0")
+        if end < len(tags) and tags[end].metadata.get("sentence", "0") == sentence_id:
             continue
-        continues = prefix in ("I", "E") and open_label == label and open_sentence == sentence_id
-        if continues:
-            groups[-1][2].append(tag)
-        else:
-            groups.append((sentence_id, label, [tag]))
-        open_label, open_sentence = (None, None) if prefix in ("E", "S") else (label, sentence_id)
+        sentence_tags = tags[first:end]
+        for i, j, label in chunk_spans([t.result for t in sentence_tags]):
+            groups.append((sentence_id, label, list(sentence_tags[i : j + 1])))
+        first = end
     return groups

@@ -26,6 +26,7 @@ from clinical_ner.corpora.document import (
     GoldSpan,
     NoCorpusFilesError,
 )
+from clinical_ner.tags import chunk_spans
 
 DOCSTART = "-DOCSTART-"
 OUTSIDE = "O"
@@ -98,22 +99,9 @@ def read_conll_file(path: str | Path) -> list[ConllDocument]:
 
 
 def tags_to_spans(tags: Sequence[str]) -> list[tuple[int, int, str]]:
-    """Entities in a tag sequence as ``(first token, last token, label)``, inclusive.
-
-    Reads IOB1 and IOB2: ``B-X`` always opens an entity; ``I-X`` continues one only when
-    the previous tag is ``B-X`` or ``I-X`` and otherwise opens one.
-    """
-    spans: list[tuple[int, int, str]] = []
-    start, label = -1, ""
-    for i, tag in enumerate([*tags, OUTSIDE]):
-        prefix, _, kind = tag.partition("-")
-        continues = prefix == "I" and kind == label and start >= 0
-        if start >= 0 and not continues:
-            spans.append((start, i - 1, label))
-            start, label = -1, ""
-        if prefix in ("B", "I") and not continues:
-            start, label = i, kind
-    return spans
+    """Entities in a tag sequence as ``(first token, last token, label)``, inclusive
+    (IOB1, IOB2 or BIOES; see :func:`clinical_ner.tags.chunk_spans`)."""
+    return chunk_spans(tags)
 
 
 def spans_to_tags(

@@ -8,10 +8,13 @@ objective instead of teaching the model that it is ``O``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 
+from clinical_ner.tags import to_iob2
+
 ENTITY_TYPES = ("PROBLEM", "TEST", "TREATMENT")
+__all__ = ["ENTITY_TYPES", "TaggedSentence", "entity_types", "labels_for", "to_iob2"]
 
 
 @dataclass
@@ -31,24 +34,6 @@ class TaggedSentence:
     def __post_init__(self) -> None:
         if len(self.tokens) != len(self.tags):
             raise ValueError(f"{len(self.tokens)} tokens but {len(self.tags)} tags")
-
-
-def to_iob2(tags: Sequence[str]) -> list[str]:
-    """IOB1 (or mixed) tags as IOB2: an ``I-X`` that does not continue an ``X`` becomes
-    ``B-X``. IOB2 input comes back unchanged."""
-    out: list[str] = []
-    previous_type: str | None = None
-    for tag in tags:
-        prefix, _, entity_type = tag.partition("-")
-        if not entity_type or prefix not in ("B", "I"):
-            out.append("O")
-            previous_type = None
-            continue
-        if prefix == "I" and previous_type != entity_type:
-            prefix = "B"
-        out.append(f"{prefix}-{entity_type}")
-        previous_type = entity_type
-    return out
 
 
 def labels_for(types: Iterable[str]) -> list[str]:

@@ -1,0 +1,46 @@
+"""IOB tag sequences: the one place that reads entity chunks out of tags.
+
+``chunk_spans`` reads IOB1, IOB2 and BIOES alike:
+
+- ``B-X`` and ``S-X`` always open a chunk of type X;
+- ``I-X`` and ``E-X`` continue the open chunk when it has type X, and otherwise open a
+  new one (a stray ``I-`` after ``O`` or another type starts a chunk, as in IOB1);
+- ``E-X`` and ``S-X`` close the chunk after their token; ``O`` (or any tag without a
+  known prefix) closes it before.
+
+NerConverter, the evaluation, the CoNLL reader and the trainer all use it, so a tag
+sequence means the same chunks everywhere.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+OUTSIDE = "O"
+
+
+def chunk_spans(tags: Sequence[str]) -> list[tuple[int, int, str]]:
+    """Chunks of a tag sequence as ``(first token, last token, type)``, both inclusive."""
+    spans: list[tuple[int, int, str]] = []
+    open_type: str | None = None
+    for index, tag in enumerate(tags):
+        prefix, _, entity_type = tag.partition("-")
+        if not entity_type or prefix not in ("B", "I", "E", "S"):
+            open_type = None
+            continue
+        if prefix in ("I", "E") and open_type == entity_type:
+            spans[-1] = (spans[-1][0], index, entity_type)
+        else:
+            spans.append((index, index, entity_type))
+        open_type = None if prefix in ("E", "S") else entity_type
+    return spans
+
+
+def to_iob2(tags: Sequence[str]) -> list[str]:
+    """The same chunks written as IOB2 (``B-`` opens every chunk, ``I-`` continues it)."""
+    out = [OUTSIDE] * len(tags)
+    for first, last, entity_type in chunk_spans(tags):
+        out[first] = f"B-{entity_type}"
+        for index in range(first + 1, last + 1):
+            out[index] = f"I-{entity_type}"
+    return out

@@ -39,11 +39,15 @@ def worker(args: argparse.Namespace) -> None:
     if args.engine == "ours":
         import torch
 
-        torch.set_num_threads(args.threads)
+        # "N threads" is run two ways: N torch threads in one pipeline, or N pipeline
+        # workers (LightPipeline(workers=N)) with one torch thread each.
+        torch.set_num_threads(1 if args.workers > 1 else args.threads)
         from clinical_ner import LightPipeline
         from clinical_ner.recipes import clinical_pipeline
 
-        light = LightPipeline(clinical_pipeline(args.model, device=args.device), batch_size=64)
+        light = LightPipeline(
+            clinical_pipeline(args.model, device=args.device), batch_size=32, workers=args.workers
+        )
 
         def run_once() -> tuple[int, int]:
             tokens = chunks = 0
@@ -70,7 +74,8 @@ def worker(args: argparse.Namespace) -> None:
         seconds.append(time.perf_counter() - started)
     median = statistics.median(seconds)
     print(json.dumps({
-        "engine": args.engine, "threads": args.threads, "device": args.device,
+        "engine": args.engine, "threads": args.threads, "workers": args.workers,
+        "device": args.device,
         "documents": len(notes), "tokens": counts[0], "entities": counts[1],
         "seconds_per_run": seconds, "median_seconds": median,
         "tokens_per_second": counts[0] / median, "documents_per_second": len(notes) / median,
@@ -101,9 +106,10 @@ def _env(threads: int) -> dict[str, str]:
     return env
 
 
-def measure(engine: str, threads: int, args: argparse.Namespace) -> dict:
+def measure(engine: str, threads: int, args: argparse.Namespace, workers: int = 1) -> dict:
     command = [sys.executable, str(Path(__file__).resolve()), "--worker", engine,
-               "--threads", str(threads), "--runs", str(args.runs), "--notes", str(args.notes),
+               "--threads", str(threads), "--workers", str(workers),
+               "--runs", str(args.runs), "--notes", str(args.notes),
                "--data", str(args.data), "--model", args.model, "--device", args.device]
     if args.spacy_model:
         command += ["--spacy-model", args.spacy_model]
@@ -113,7 +119,7 @@ def measure(engine: str, threads: int, args: argparse.Namespace) -> dict:
         result["cold_start_seconds"] = statistics.median(
             cold_start(engine, args.model, args.spacy_model, threads) for _ in range(3)
         )
-    print(f"{engine} threads={threads}: {result['tokens_per_second']:,.0f} tokens/s, "
+    print(f"{engine} threads={threads} workers={workers}: {result['tokens_per_second']:,.0f} tokens/s, "
           f"{result['documents_per_second']:.1f} docs/s, peak RSS {result['peak_rss_mb']:.0f} MB"
           + (f", cold start {result['cold_start_seconds']:.2f} s" if "cold_start_seconds" in result else ""),
           flush=True)
@@ -126,7 +132,10 @@ def plot(results: list[dict], path: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    labels = [f"{r['engine']}\n{r['threads']} thread(s)" for r in results]
+    labels = [
+        f"{r['engine']}\n{r['threads']} thr" + (f", {r['workers']} workers" if r.get("workers", 1) > 1 else "")
+        for r in results
+    ]
     values = [r["tokens_per_second"] for r in results]
     fig, ax = plt.subplots(figsize=(6, 3.5))
     ax.bar(labels, values, color=["#2a7ab9" if r["engine"] == "ours" else "#999999" for r in results])
@@ -149,6 +158,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, nargs="*", default=[1, 2])
     parser.add_argument("--out", type=Path, default=HERE / "results" / "speed.json")
     parser.add_argument("--worker", choices=("ours", "spacy"), help=argparse.SUPPRESS)
+    parser.add_argument("--workers", type=int, default=1, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
         args.engine = args.worker
@@ -158,6 +168,8 @@ def main() -> None:
     results = []
     for threads in args.threads:
         results.append(measure("ours", threads, args))
+        if threads > 1:
+            results.append(measure("ours", threads, args, workers=threads))
         if args.spacy_model:
             results.append(measure("spacy", threads, args))
     payload = {"benchmark": "speed", "workload": f"first {args.notes} deduplicated MTSamples notes by note id",

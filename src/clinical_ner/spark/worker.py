@@ -1,0 +1,131 @@
+"""What runs inside the Python workers: a plan of local stages over Arrow record batches.
+
+A *plan* is a JSON-ready dict built on the driver (see :mod:`clinical_ner.spark.fusion`):
+the local stages to run in order (class, module, explicit parameters and, for model stages,
+where to read the model folder), the input columns to read, the annotation columns to
+write, the number of rows per slice and the torch thread count.
+
+Models load once per Python worker: PySpark reuses its workers across tasks
+(``spark.python.worker.reuse``, on by default), and this module keeps the loaded models and
+the built stages in module-level caches keyed by the model folder's fingerprint and by the
+plan. Record batches are cut into slices of ``rows_per_batch`` rows, so model stages batch
+across the slice's notes exactly as :class:`~clinical_ner.pipeline.LightPipeline` does and
+memory stays bounded whatever ``spark.sql.execution.arrow.maxRecordsPerBatch`` is.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import importlib
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+
+from clinical_ner.annotators.base import Row, Transformer
+from clinical_ner.errors import ResourceNotFoundError
+from clinical_ner.spark.schema import from_arrow, to_arrow
+
+_MODELS: dict[tuple[str, str], Transformer] = {}
+_STAGES: dict[str, list[Transformer]] = {}
+_THREADS_SET = False
+
+
+def plan_key(plan: dict[str, Any]) -> str:
+    """A stable id of a plan (the cache key of its built stages)."""
+    return hashlib.sha256(json.dumps(plan, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def model_folder(reference: dict[str, Any]) -> Path:
+    """The local path of a model folder on this machine: a shared path as is, or the copy
+    Spark shipped with ``SparkContext.addFile`` (``SparkFiles``)."""
+    if reference.get("sparkfile"):
+        from pyspark import SparkFiles
+
+        folder = Path(SparkFiles.get(reference["sparkfile"]))
+    else:
+        folder = Path(reference["path"])
+    if not folder.is_dir():
+        raise ResourceNotFoundError(
+            f"model folder {folder} is not readable on this executor; put models on a file "
+            "system every executor mounts, or set spark.clinical_ner.modelDistribution="
+            "sparkfiles to ship them with the job"
+        )
+    return folder
+
+
+def _load_model(klass: type[Transformer], reference: dict[str, Any]) -> Transformer:
+    key = (klass.__name__, reference["fingerprint"])
+    model = _MODELS.get(key)
+    if model is None:
+        model = klass.load(model_folder(reference))  # type: ignore[attr-defined]
+        _MODELS[key] = model
+    return model
+
+
+def _set_threads(threads: int) -> None:
+    global _THREADS_SET
+    if _THREADS_SET:
+        return
+    import torch
+
+    torch.set_num_threads(max(1, int(threads)))
+    _THREADS_SET = True
+
+
+def build_stages(plan: dict[str, Any]) -> list[Transformer]:
+    """The plan's local stages, built once per worker and plan."""
+    key = plan["key"]
+    stages = _STAGES.get(key)
+    if stages is not None:
+        return stages
+    stages = []
+    for spec in plan["stages"]:
+        module = importlib.import_module(spec["module"])
+        klass = getattr(module, spec["class"])
+        if spec.get("model"):
+            if spec["class"] == "NerDLModel":
+                _set_threads(plan.get("threads", 1))
+            shared = _load_model(klass, spec["model"])
+            # A shallow copy shares the network / vectors but has its own parameters.
+            stage = copy.copy(shared)
+            stage._values = dict(shared._values)
+        else:
+            stage = klass()
+        if spec["params"]:
+            stage._set(**copy.deepcopy(spec["params"]))
+        stages.append(stage)
+    _STAGES[key] = stages
+    return stages
+
+
+def run_plan(plan: dict[str, Any], batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+    """The ``mapInArrow`` function: every input batch, slice by slice, with the plan's
+    annotation columns added (or replaced, when a column of that name exists)."""
+    stages = build_stages(plan)
+    text_inputs: list[str] = plan["text_inputs"]
+    annotation_inputs: list[str] = plan["annotation_inputs"]
+    outputs: list[str] = plan["outputs"]
+    step = max(1, int(plan["rows_per_batch"]))
+    for batch in batches:
+        names = batch.schema.names
+        appended = [name for name in outputs if name not in names]
+        for start in range(0, batch.num_rows, step):
+            part = batch.slice(start, step)
+            rows: list[Row] = [{} for _ in range(part.num_rows)]
+            for col in text_inputs:
+                for row, value in zip(rows, part.column(col).to_pylist(), strict=True):
+                    row[col] = value
+            for col in annotation_inputs:
+                for row, value in zip(rows, from_arrow(part.column(col)), strict=True):
+                    row[col] = value
+            for stage in stages:
+                stage.transform_rows(rows)
+            made = {name: to_arrow([row[name] for row in rows]) for name in outputs}
+            columns = [made[name] if name in made else part.column(name) for name in names]
+            columns += [made[name] for name in appended]
+            yield pa.RecordBatch.from_arrays(columns, names=names + appended)
+

@@ -143,3 +143,18 @@ def test_ner_dl_approach_fits_from_conll_rows(tmp_path, toy_data):
     assert "PROBLEM P" not in log  # evaluationLogExtended is off by default
     with pytest.raises(AttributeError):
         approach.setNoSuchThing(1)
+
+
+def test_bfloat16_inference_keeps_float32_weights(trained, tmp_path):
+    import torch
+
+    ner, embeddings = trained
+    low = ner.copy().setPrecision("bfloat16")
+    full = ner.copy().setPrecision("float32")
+    text = "Patient reports chest pain . Started aspirin for fever ."
+    a = LightPipeline(full_pipeline(low, embeddings)).annotate(text)
+    b = LightPipeline(full_pipeline(full, embeddings)).annotate(text)
+    assert a["ner"] == b["ner"]
+    assert low.network.emission.weight.dtype == torch.float32  # the saved weights
+    with pytest.raises(ConfigurationError):
+        ner.copy().setPrecision("float16")

@@ -110,23 +110,25 @@ class WordEmbeddingsModel(Transformer):
         store = self.store
         rows = store.rows_of([t.result for t in tokens])
         vectors = np.asarray(store.vectors[rows], dtype=np.float32)
-        out = []
-        for i, token in enumerate(tokens):
-            out.append(
-                Annotation(
-                    AnnotatorType.WORD_EMBEDDINGS,
-                    token.begin,
-                    token.end,
-                    token.result,
-                    {
-                        "sentence": token.metadata.get("sentence", "0"),
-                        "token": token.result,
-                        "isOOV": "true" if rows[i] == UNKNOWN_ROW else "false",
-                        "pieceId": "-1",
-                        "isWordStart": "true",
-                    },
-                    vectors[i],
-                )
+        oov = ["true" if r == UNKNOWN_ROW else "false" for r in rows.tolist()]
+        kind = AnnotatorType.WORD_EMBEDDINGS
+        # One annotation per token; the vector is a row view of one matrix (no copy).
+        out = [
+            Annotation(
+                kind,
+                token.begin,
+                token.end,
+                token.result,
+                {
+                    "sentence": token.metadata.get("sentence", "0"),
+                    "token": token.result,
+                    "isOOV": is_oov,
+                    "pieceId": "-1",
+                    "isWordStart": "true",
+                },
+                vector,
             )
+            for token, is_oov, vector in zip(tokens, oov, vectors, strict=True)
+        ]
         return out
 

@@ -289,19 +289,21 @@ class NerDLModel(Transformer):
         for row in rows:
             row[out_col] = []
         for g, (r, first, stop) in enumerate(spans):
-            out = rows[r][out_col]
-            tokens = rows[r][token_col]
-            sentence_tags, sentence_confidences = tags[g], confidences[g]
-            for k in range(stop - first):
-                token = tokens[first + k]
-                metadata = {"word": token.result, "sentence": token.metadata.get("sentence", "0")}
-                if scores is not None:
-                    metadata.update(
-                        {label: f"{float(p):.4f}" for label, p in zip(labels, scores[g][k], strict=True)}
+            tokens = rows[r][token_col][first:stop]
+            sentence_id = tokens[0].metadata.get("sentence", "0")
+            metadata = [{"word": t.result, "sentence": sentence_id} for t in tokens]
+            if scores is not None:
+                for k, token_scores in enumerate(scores[g].tolist()):
+                    metadata[k].update(
+                        {label: f"{p:.4f}" for label, p in zip(labels, token_scores, strict=True)}
                     )
-                if include_confidence:
-                    metadata["confidence"] = f"{sentence_confidences[k]:.4f}"
-                out.append(Annotation(entity_type, token.begin, token.end, sentence_tags[k], metadata))
+            if include_confidence:
+                for meta, confidence in zip(metadata, confidences[g], strict=True):
+                    meta["confidence"] = f"{confidence:.4f}"
+            rows[r][out_col].extend(
+                Annotation(entity_type, t.begin, t.end, tag, meta)
+                for t, tag, meta in zip(tokens, tags[g], metadata, strict=True)
+            )
         return rows
 
     def annotate(self, inputs: Sequence[list[Annotation]]) -> list[Annotation]:

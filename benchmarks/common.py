@@ -2,38 +2,26 @@
 
 from __future__ import annotations
 
-import csv
 import json
 import os
 import platform
 import statistics
-import sys
 from pathlib import Path
 from typing import Any
+
+from clinical_ner.embeddings.train import mtsamples_texts
 
 DEFAULT_DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
 
 
 def mtsamples_notes(data_dir: Path, limit: int | None = None) -> list[str]:
-    """Deduplicated MTSamples transcriptions, ordered by note id (first occurrence kept).
-
-    2,641 rows repeat another row's transcription (one sample listed under several
-    specialties); they are dropped so no note is counted twice.
-    """
+    """Deduplicated MTSamples transcriptions in note-id order (the file's order), the
+    first ``limit`` of them: the library's own reader, so benchmarks and embedding
+    training see the same notes."""
     path = Path(data_dir) / "mtsamples" / "mtsamples.csv"
     if not path.is_file():
         raise SystemExit(f"MTSamples not found at {path}; pass --data PATH/TO/shared/data")
-    csv.field_size_limit(sys.maxsize)
-    with open(path, encoding="utf-8", newline="") as handle:
-        rows = list(csv.DictReader(handle))
-    rows.sort(key=lambda r: int(r["note_id"]))
-    seen: set[str] = set()
-    notes: list[str] = []
-    for row in rows:
-        text = (row.get("transcription") or "").strip()
-        if text and text not in seen:
-            seen.add(text)
-            notes.append(text)
+    notes = list(mtsamples_texts(path))
     return notes[:limit] if limit else notes
 
 

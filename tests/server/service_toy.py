@@ -10,49 +10,18 @@ import numpy as np
 from clinical_ner.annotators.ner_dl import NerDLModel
 from clinical_ner.annotators.word_embeddings import WordEmbeddingsModel
 from clinical_ner.embeddings.store import WordVectorStore
-from clinical_ner.training.data import TaggedSentence
 from clinical_ner.training.trainer import Trainer, TrainingConfig
+from toy_data import make_sentences
 
-PROBLEMS = [["chest", "pain"], ["fever"], ["shortness", "of", "breath"], ["cough"], ["rash"]]
-TESTS = [["ECG"], ["chest", "x-ray"], ["troponin"], ["CBC"]]
-TREATMENTS = [["aspirin"], ["metformin"], ["IV", "fluids"], ["lisinopril"]]
-FRAMES = [
-    ("Patient reports {p} .", "p"),
-    ("We ordered {t} today .", "t"),
-    ("Started {r} for {p} .", "rp"),
-    ("No {p} after {r} .", "pr"),
-    ("{t} showed no {p} .", "tp"),
-]
 # The note the tests send: the toy model tags these spans reliably.
 NOTE = "Patient reports chest pain.\nStarted aspirin for fever. We ordered ECG today."
 EXPECTED = {("chest pain", "PROBLEM"), ("aspirin", "TREATMENT"), ("fever", "PROBLEM"),
             ("ECG", "TEST")}
 
 
-def _sentences(n: int, seed: int) -> list[TaggedSentence]:
-    rng = np.random.default_rng(seed)
-    pools = {"p": (PROBLEMS, "PROBLEM"), "t": (TESTS, "TEST"), "r": (TREATMENTS, "TREATMENT")}
-    out = []
-    for i in range(n):
-        frame, kinds = FRAMES[i % len(FRAMES)]
-        kinds_iter = iter(kinds)
-        tokens, tags = [], []
-        for word in frame.split():
-            if word.startswith("{"):
-                pool, label = pools[next(kinds_iter)]
-                phrase = pool[rng.integers(len(pool))]
-                tokens += phrase
-                tags += [f"B-{label}"] + [f"I-{label}"] * (len(phrase) - 1)
-            else:
-                tokens.append(word)
-                tags.append("O")
-        out.append(TaggedSentence(tokens, tags))
-    return out
-
-
 def build_toy_model(folder, epochs: int = 15):
     """Writes ``folder/ner_clinical`` and ``folder/embeddings_clinical``; returns the first."""
-    train, dev = _sentences(80, 1), _sentences(20, 2)
+    train, dev = make_sentences(80, 1), make_sentences(20, 2)
     words = sorted({t.lower() for s in train + dev for t in s.tokens})
     vectors = np.random.default_rng(0).normal(size=(len(words), 16)).astype(np.float32)
     store = WordVectorStore.from_vectors(words, vectors, method="random")

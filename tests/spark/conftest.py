@@ -9,6 +9,8 @@ import subprocess
 import numpy as np
 import pytest
 
+from toy_data import make_sentences
+
 CHUNK_FIELDS = ("begin", "end", "result")
 
 
@@ -46,43 +48,7 @@ def spark():
     session.stop()
 
 
-# ----- a toy tagging task (no PHI) -----------------------------------------------------
-PROBLEMS = [["chest", "pain"], ["fever"], ["shortness", "of", "breath"], ["cough"], ["rash"]]
-TESTS = [["ECG"], ["chest", "x-ray"], ["troponin"], ["CBC"]]
-TREATMENTS = [["aspirin"], ["metformin"], ["IV", "fluids"], ["lisinopril"]]
-FRAMES = [
-    ("Patient reports {p} .", "p"),
-    ("We ordered {t} today .", "t"),
-    ("Started {r} for {p} .", "rp"),
-    ("No {p} after {r} .", "pr"),
-    ("{t} showed no {p} .", "tp"),
-]
-
-
-def make_sentences(n, seed):
-    """``n`` (tokens, IOB2 tags) pairs from the frames above."""
-    from clinical_ner.training.data import TaggedSentence
-
-    rng = np.random.default_rng(seed)
-    pools = {"p": (PROBLEMS, "PROBLEM"), "t": (TESTS, "TEST"), "r": (TREATMENTS, "TREATMENT")}
-    out = []
-    for i in range(n):
-        frame, kinds = FRAMES[i % len(FRAMES)]
-        kinds = iter(kinds)
-        tokens, tags = [], []
-        for word in frame.split():
-            if word.startswith("{"):
-                pool, label = pools[next(kinds)]
-                phrase = pool[rng.integers(len(pool))]
-                tokens += phrase
-                tags += [f"B-{label}"] + [f"I-{label}"] * (len(phrase) - 1)
-            else:
-                tokens.append(word)
-                tags.append("O")
-        out.append(TaggedSentence(tokens, tags))
-    return out
-
-
+# ----- the toy tagging task (tests/toy_data.py) ---------------------------------------
 @pytest.fixture(scope="session")
 def toy_store():
     from clinical_ner.embeddings.store import WordVectorStore

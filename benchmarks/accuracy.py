@@ -35,10 +35,8 @@ from clinical_ner.training.recipe import load_recipe, train_recipe  # noqa: E402
 from common import DEFAULT_DATA, machine, write_json  # noqa: E402
 
 
-def our_predictions(model_dir: Path, docs) -> list[list[list[str]]]:
+def our_predictions(model: NerDLModel, embeddings: WordEmbeddingsModel, docs) -> list[list[list[str]]]:
     """Tags of our model for every sentence of ``docs`` (the corpus build's tokens)."""
-    model = NerDLModel.load(model_dir)
-    embeddings = WordEmbeddingsModel.load(model_dir.parent / model.getOrDefault("storageRef"))
     sentences = [s for d in docs for s in d.sentences if s]
     tags, _, _ = model.tag_sentences(sentences, [embeddings.store.lookup(s) for s in sentences])
     it = iter(tags)
@@ -89,10 +87,14 @@ def main() -> None:
         model_dir = args.work / "ours" / recipe.get("name", "ner_clinical")
 
     splits = {split: load_split(corpus, split) for split in ("dev", "test")}
+    # float32, as the training run scores it (the model card's figures); bfloat16
+    # inference moves test strict F1 by 0.0002 (benchmarks/EXPERIMENTS.md).
+    model = NerDLModel.load(model_dir).setPrecision("float32")
+    embeddings = WordEmbeddingsModel.load(model_dir.parent / model.getOrDefault("storageRef"))
     ours = {}
     for split, docs in splits.items():
         t0 = time.perf_counter()
-        ours[split] = score(docs, our_predictions(model_dir, docs))
+        ours[split] = score(docs, our_predictions(model, embeddings, docs))
         ours[f"{split}_predict_seconds"] = time.perf_counter() - t0
         print(f"ours {split}: {headline(ours[split])}", flush=True)
 

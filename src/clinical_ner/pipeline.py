@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
-import tempfile
 from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -19,6 +17,7 @@ from typing import Any
 from clinical_ner.annotation import Annotation
 from clinical_ner.annotators.base import STAGE_CLASSES, Estimator, Row, Stage, Transformer
 from clinical_ner.errors import ConfigurationError, InputError, ResourceNotFoundError
+from clinical_ner.resources import write_model_folder
 
 PIPELINE_FORMAT = "clinical-ner-pipeline"
 PIPELINE_FORMAT_VERSION = 1
@@ -97,15 +96,12 @@ class PipelineModel:
     def save(self, path: str | os.PathLike[str], overwrite: bool = False) -> None:
         """Write the pipeline to folder ``path`` (parameters as JSON, state per stage).
 
-        The folder is written beside the target and renamed into place, so a crash never
+        Written like a model folder (:func:`clinical_ner.resources.write_model_folder`):
+        beside the target, with checksums, then renamed into place, so a crash never
         leaves a half-written pipeline at ``path``.
         """
-        target = Path(path)
-        if target.exists() and not overwrite:
-            raise FileExistsError(f"{target} exists; pass overwrite=True to replace it")
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
-        try:
+
+        def write(tmp: Path) -> None:
             entries = []
             for index, stage in enumerate(self.stages):
                 stage_dir = tmp / "stages" / f"{index:02d}_{type(stage).__name__}"
@@ -124,12 +120,8 @@ class PipelineModel:
                 "stages": entries,
             }
             (tmp / "pipeline.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
-            if target.exists():
-                shutil.rmtree(target)
-            os.replace(tmp, target)
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
+
+        write_model_folder(path, write, {"kind": "pipeline"}, overwrite=overwrite)
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> PipelineModel:

@@ -9,6 +9,10 @@ attributes map to the i2b2 classes: ``is_family`` -> associated_with_someone_els
 otherwise present (``is_historical`` has no i2b2 class). Scores come from
 :func:`clinical_ner.annotators.assertion_eval.assertion_scores` for both.
 
+Each corpus is scored on the train, dev and test splits of
+:func:`clinical_ner.corpora.build.split_documents` (seed 13, by document) and on all its
+documents. The lexicon and rules were developed on train and dev only; test is held out.
+
 Run: ``python benchmarks/assertion_peers.py [--data ../shared/data]`` (needs
 ``pip install medspacy``); writes ``benchmarks/results/assertion.json``. No note text is
 printed or written.
@@ -103,7 +107,11 @@ def main() -> None:
         if not folder.is_dir():
             continue
         docs = read_assertion_gold(corpus, folder)
-        subsets = {"test": split_documents(docs, 13)["test"], "all": docs}
+        splits = split_documents(docs, 13)
+        # train and dev are where the rules were developed; test is held out; "all" is
+        # every document of the corpus here.
+        subsets = {"train": splits["train"], "dev": splits["dev"], "test": splits["test"],
+                   "all": docs}
         for subset, chosen in subsets.items():
             entry: dict[str, Any] = {}
             for name, classify in systems.items():

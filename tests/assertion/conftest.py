@@ -30,3 +30,19 @@ def status():
         return stage.annotate([[sentence(text)], [chunk(text, phrase, label)]])[0].result
 
     return run
+
+
+@pytest.fixture
+def statuses():
+    """``statuses(text, phrases, stage=None)``: the classes of several PROBLEM chunks of
+    one sentence, assessed together (so list rules can link them)."""
+
+    def run(text: str, phrases: list[str], stage: ContextualAssertion | None = None) -> list[str]:
+        stage = stage or ContextualAssertion()
+        chunks, seen = [], {}
+        for phrase in phrases:
+            chunks.append(chunk(text, phrase, occurrence=seen.get(phrase, 0)))
+            seen[phrase] = seen.get(phrase, 0) + 1
+        return [a.result for a in stage.annotate([[sentence(text)], chunks])]
+
+    return run

@@ -96,3 +96,18 @@ def test_chia_moods(mood, cls):
 def test_unknown_corpus_is_a_clear_error(tmp_path):
     with pytest.raises(UnknownCorpusError, match="maccrobat, chia or brat"):
         read_assertion_gold("bc5cdr", tmp_path)
+
+
+def test_data_folder_reads_only_the_named_corpus(tmp_path):
+    # ../shared/data holds maccrobat/ and chia/ side by side; the brat reader walks folders,
+    # so reading the data folder itself must not mix Chia documents into MACCROBAT.
+    maccrobat_folder(tmp_path / "data")
+    (tmp_path / "data" / "mac").rename(tmp_path / "data" / "maccrobat")
+    t = "No stroke."
+    write_pair(tmp_path / "data" / "chia", "NCT1_exc", t, [entity("T1", "Condition", t, "stroke")])
+    [doc] = read_assertion_gold("maccrobat", tmp_path / "data")
+    assert doc.id.endswith("111")
+    [doc] = read_assertion_gold("chia", tmp_path / "data")
+    assert [s.text for s in doc.spans] == ["stroke"]
+    # the corpus folder itself still works
+    assert len(read_assertion_gold("maccrobat", tmp_path / "data" / "maccrobat")) == 1

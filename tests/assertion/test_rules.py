@@ -158,3 +158,173 @@ def test_scope_ends_at_sentence_end():
     out = ContextualAssertion().annotate([sentences, [chunk(text, "fever"), chunk(text, "Cough")]])
     assert [a.result for a in out] == ["absent", "present"]
     assert "trigger" not in out[1].metadata
+
+
+# ----- rules added for issue 8 (motivated by MACCROBAT train/dev sentences, paraphrased) ---
+
+
+@pytest.mark.parametrize(
+    ("text", "phrases", "expected"),
+    [
+        # negation distributes over a list longer than the window
+        ("There was no history of decreased urine output, dialysis, effort intolerance, "
+         "chest pain or palpitation, dyspnoea and weight loss.",
+         ["decreased urine output", "effort intolerance", "chest pain", "palpitation",
+          "dyspnoea", "weight loss"], ["absent"] * 6),
+        ("She presented no signs of neurological disease, such as headache, vomiting, "
+         "sensory disturbances, altered consciousness, or seizures.",
+         ["neurological disease", "headache", "vomiting", "sensory disturbances",
+          "altered consciousness", "seizures"], ["absent"] * 6),
+        # backward: every item before "were ruled out"
+        ("Patent foramen ovale (PFO), atrial septal defect (ASD) and anomalous venous "
+         "connections were ruled out.",
+         ["Patent foramen ovale", "PFO", "atrial septal defect", "ASD",
+          "anomalous venous connections"], ["absent"] * 5),
+        ("The CT showed the infiltration, hydrothorax, and pericardial effusion were absorbed.",
+         ["infiltration", "hydrothorax", "pericardial effusion"], ["absent"] * 3),
+        # an abbreviation in brackets takes its chunk's status
+        ("She never had pelvic inflammatory disease (PID).",
+         ["pelvic inflammatory disease", "(PID)"], ["absent", "absent"]),
+        # a verb or pronoun between two chunks starts a new clause, not a list item
+        ("He had not displayed any seizures and had demonstrated good performance status.",
+         ["seizures", "good performance status"], ["absent", "present"]),
+        ("She ceased to vomit, and she was able to consume liquids.",
+         ["vomit", "able to consume liquids"], ["absent", "present"]),
+        # a condition stays with the problem it follows
+        ("She developed fatigue and shortness of breath on exertion over months.",
+         ["fatigue", "shortness of breath"], ["present", "conditional"]),
+        # a one-word prefix negation does not pass along a list
+        ("Non-smoking, or smoking fewer than 10 cigarettes a day.",
+         ["smoking", "smoking"], ["absent", "present"]),
+    ],
+)
+def test_lists_share_negation(statuses, text, phrases, expected):
+    assert statuses(text, phrases) == expected
+
+
+def test_list_and_scope_end_at_a_line_break(statuses):
+    text = "No fever, chills\nCough and wheeze"
+    assert statuses(text, ["fever", "chills", "Cough", "wheeze"]) == [
+        "absent", "absent", "present", "present"]
+
+
+def test_list_metadata_names_the_trigger():
+    text = "There was no history of effort intolerance, chest pain, palpitation or syncope."
+    chunks = [chunk(text, p) for p in ("effort intolerance", "chest pain", "palpitation", "syncope")]
+    out = ContextualAssertion().annotate([[sentence(text)], chunks])
+    assert [a.result for a in out] == ["absent"] * 4
+    assert out[3].metadata["trigger"] == "no history of"
+    assert out[3].metadata["via_list"] == "true" and "via_list" not in out[0].metadata
+
+
+@pytest.mark.parametrize(
+    ("text", "phrases", "expected"),
+    [
+        # a hedge inside a negation's scope is negated
+        ("Histology showed no signs suggesting myocarditis, eosinophilic granulomas, or "
+         "cardiomyopathy.", ["myocarditis", "eosinophilic granulomas", "cardiomyopathy"],
+         ["absent"] * 3),
+        ("She had never experienced signs suggestive of sexually transmitted diseases or "
+         "pelvic inflammatory disease.",
+         ["sexually transmitted diseases", "pelvic inflammatory disease"], ["absent"] * 2),
+        ("Biopsy findings were suggestive of lymphoma.", ["lymphoma"], ["possible"]),
+    ],
+)
+def test_negated_hedges(statuses, text, phrases, expected):
+    assert statuses(text, phrases) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "phrase", "expected"),
+    [
+        # a trigger hidden in a pseudo-trigger still reaches a chunk inside it
+        ("She was placed on NIPPV without improvement.", "improvement", "absent"),
+        ("He did not tolerate a decrease of PEEP.", "tolerate", "absent"),
+        # ... but not a chunk after it
+        ("There was no improvement in the rash despite antibiotics.", "rash", "present"),
+        ("He could not tolerate the associated gastrointestinal disturbances.",
+         "gastrointestinal disturbances", "present"),
+        ("Colonic polyps that were not removed.", "Colonic polyps", "present"),
+        ("Uncontrolled illness including, but not limited to, active infection.",
+         "active infection", "present"),
+        ("Patients will be excluded if they have chronic lung disease.",
+         "chronic lung disease", "present"),
+    ],
+)
+def test_pseudo_triggers_added(status, text, phrase, expected):
+    assert status(text, phrase) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "phrases", "expected"),
+    [
+        # a trigger that is part of a chunk's name triggers nothing
+        ("He had abdominal pain, combined with absence of appetite and vomiting once.",
+         ["abdominal pain", "absence of appetite", "vomiting"], ["present"] * 3),
+        ("She had sensory deficits of both legs, which could not move, hyperalgesia of "
+         "the hands.", ["sensory deficits", "could not move", "hyperalgesia"], ["present"] * 3),
+    ],
+)
+def test_triggers_inside_chunk_names(statuses, text, phrases, expected):
+    assert statuses(text, phrases) == expected
+
+
+def test_terminator_inside_a_chunk_does_not_end_the_scope(status):
+    text = "Laryngoscopy failed to identify an apparent source of bleeding."
+    assert status(text, "source of bleeding") == "absent"
+    assert status("No fever, source of the infection unknown.", "the infection") == "present"
+
+
+@pytest.mark.parametrize(
+    ("text", "phrase", "expected"),
+    [
+        ("No history suggesting connective tissue disease was found, nor did he have a "
+         "history of hypotension.", "hypotension", "absent"),
+        ("There was no clinical or laboratory evidence of Epstein-Barr virus, "
+         "cytomegalovirus, or HIV infection.", "HIV infection", "absent"),
+        ("Epistaxis was cured after symptomatic treatment.", "Epistaxis", "absent"),
+        ("The hematoma was completely absorbed.", "hematoma", "absent"),
+        ("The leaflets were free of disease and that the mitral regurgitation arose at A2.",
+         "mitral regurgitation", "present"),
+    ],
+)
+def test_negation_added(status, text, phrase, expected):
+    assert status(text, phrase) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "phrase"),
+    [
+        ("At 13 she was suspected of having Jervell and Lange-Nielsen syndrome.",
+         "Jervell and Lange-Nielsen syndrome"),
+        ("The nodules were supposed to be hepatic metastases.", "hepatic metastases"),
+        ("A biphasic component could not be entirely ruled out.", "A biphasic component"),
+        ("Investigations for underlying thrombophilia were performed.", "thrombophilia"),
+        ("PET/CT was performed to confirm whether an occult tumor exists.", "an occult tumor"),
+    ],
+)
+def test_uncertainty_added(status, text, phrase):
+    assert status(text, phrase) == "possible"
+
+
+@pytest.mark.parametrize(
+    ("text", "phrase"),
+    [
+        # a cause or aggravation is not a condition
+        ("She was admitted with adrenal crisis triggered by pneumonia.", "adrenal crisis"),
+        ("She was admitted with adrenal crisis triggered by pneumonia.", "pneumonia"),
+        ("Her pain was aggravated by chewing.", "pain"),
+        # a condition looks back only: the next list item is not conditional
+        ("Worsening dyspnea on exertion, paroxysmal nocturnal dyspnea, and leg edema.",
+         "leg edema"),
+    ],
+)
+def test_conditional_is_narrow(status, text, phrase):
+    assert status(text, phrase) == "present"
+
+
+def test_negated_terminator_is_a_trigger(status):
+    # "consistent with" ends a scope ("no fever, findings consistent with pneumonia"), so
+    # "not consistent with" needs its own rule
+    assert status("The biopsy was not consistent with lymphoma.", "lymphoma") == "absent"
+    assert status("No fever; findings consistent with pneumonia.", "pneumonia") == "present"

@@ -11,7 +11,9 @@ The lexicon is a UTF-8, tab-separated text file, one rule a line::
 - ``category``: the assertion class the trigger gives to the problems in its scope
   (``absent``, ``possible``, ``hypothetical``, ``conditional``,
   ``associated_with_someone_else``), or ``pseudo`` (a phrase that contains a trigger but is
-  none, e.g. ``no increase``, ``gram negative``: it hides the trigger inside it), or
+  none, e.g. ``no increase``, ``gram negative``: it hides the trigger inside it from the
+  chunks outside the phrase, while a chunk inside it is still reached, so "without
+  [improvement]" is absent), or
   ``terminate`` (a word that ends every scope that reaches it: ``but``, ``however``).
 - ``direction``: ``forward`` (scope runs after the trigger: "no fever"), ``backward``
   (before it: "fever resolved"), or ``both``; ignored for ``pseudo`` and ``terminate``.

@@ -22,6 +22,15 @@ inside or overlapping a ``Family_history`` entity, or related to one    associat
 MACCROBAT has no hypothetical or conditional annotation; what i2b2 would call hypothetical
 ("prevention of infectious complications") is mostly ``UNCERTAIN`` there, so possible.
 
+Checked on all 160 MACCROBAT documents (``POLARITY`` on an event is read from its trigger
+entity): no entity carries two ``POLARITY`` values (from itself and an event), no two
+events share a trigger, every ``POLARITY`` on a ``Sign_symptom`` or ``Disease_disorder``
+lands on a PROBLEM chunk (of the 7 problem heads the mapping drops as overlaps or
+discontinuous, 6 overlap a kept chunk of the same class and one has no ``POLARITY``), and no ``POLARITY`` sits on a modifier that widening absorbs into a
+PROBLEM chunk, so the chunk's class is always its head's. Negation cues that MACCROBAT
+includes in an entity's own span ("[no significant findings]") stay in the chunk, with
+the entity's own ``POLARITY`` as gold.
+
 Chia (relations from a mention to a ``Negation``, ``Mood`` or ``Observation`` entity):
 
 =====================================================================  ===============================
@@ -182,12 +191,23 @@ def assertion_document(raw: BratDocument, corpus: str) -> CorpusDocument:
     return doc
 
 
+def corpus_folder(corpus: str, path: str | Path) -> Path:
+    """The folder of ``corpus`` given ``path``: ``path/<corpus>`` when that folder exists
+    (``path`` is a data folder holding several corpora, like ``../shared/data``), else
+    ``path`` itself. The brat reader walks folders recursively, so without this a data
+    folder would mix every corpus under it into one."""
+    folder = Path(path)
+    nested = folder / corpus
+    return nested if nested.is_dir() else folder
+
+
 def read_assertion_gold(corpus: str, path: str | Path) -> list[CorpusDocument]:
-    """Every document under ``path`` with assertion gold on its spans (see module doc)."""
+    """Every document of ``corpus`` under ``path`` (its own folder, or a data folder
+    holding it as ``<path>/<corpus>``) with assertion gold on its spans (module doc)."""
     key = corpus.strip().lower().replace("_", "-")
     if key not in ("maccrobat", "chia", "brat"):
         raise UnknownCorpusError(
             f"no assertion gold for corpus {corpus!r}; use maccrobat, chia or brat "
             "(corpora with negation and uncertainty annotations)"
         )
-    return [assertion_document(raw, key) for raw in read_brat_dir(path)]
+    return [assertion_document(raw, key) for raw in read_brat_dir(corpus_folder(key, path))]

@@ -34,6 +34,39 @@ def test_annotate_file_and_lines(tmp_path):
     assert [json.loads(line)["tokens"][0]["text"] for line in out.splitlines()] == ["No", "Chest"]
 
 
+NEGATED = "No chest pain.\nStarted aspirin."
+
+
+def test_annotate_shows_the_assertion_status():
+    # the shipped model, as the command runs by default
+    code, out = run(["annotate", NEGATED])
+    assert code == 0
+    entities = {e["text"]: e for e in json.loads(out)["entities"]}
+    chest = entities["chest pain"]
+    assert chest["assertion"] == "absent" and chest["label"] == "PROBLEM"
+    assert NEGATED[chest["begin"] : chest["end"] + 1] == "chest pain"
+    # the keys of before are all still there (the status is one more key)
+    assert set(chest) == {"label", "begin", "end", "text", "confidence", "assertion"}
+    assert entities["aspirin"]["assertion"] == "present"
+
+    code, out = run(["annotate", "--format", "table", NEGATED])
+    assert code == 0
+    header = next(line for line in out.splitlines() if line.startswith("label"))
+    assert header.split() == ["label", "begin", "end", "conf", "status", "text"]
+    row = next(line for line in out.splitlines() if line.endswith("chest pain"))
+    assert row.split()[:3] == ["PROBLEM", "3", "12"] and row.split()[4] == "absent"
+
+
+def test_annotate_without_assertion_keeps_the_old_output():
+    code, out = run(["annotate", "--no-assertion", NEGATED])
+    assert code == 0
+    (chest,) = [e for e in json.loads(out)["entities"] if e["text"] == "chest pain"]
+    assert "assertion" not in chest
+    code, out = run(["annotate", "--no-assertion", "--format", "table", NEGATED])
+    assert "status" not in out and "absent" not in out
+    assert "label       begin    end  conf  text" in out
+
+
 def test_missing_file_is_a_clear_error(tmp_path, capsys):
     code, _ = run(["annotate", "-f", str(tmp_path / "missing.txt")])
     assert code == 2

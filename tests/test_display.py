@@ -138,3 +138,86 @@ def test_real_pipeline_rows_render():
     row["ner_chunk"] = [Annotation(AnnotatorType.CHUNK, tokens[0].begin, tokens[1].end,
                                    "Chest pain", {"entity": "PROBLEM", "confidence": "0.5"})]
     assert [s[4] for s in _spans(display(row, return_html=True))] == ["Chest pain"]
+
+
+# ----- assertion status ----------------------------------------------------------------
+ASSERTED = "No chest pain <b>&</b>.\r\nGave aspirin 😀 for fever."
+
+
+def _asserted_row(text=ASSERTED):
+    """A real row: the text stages, hand-made chunks, then the real ContextualAssertion."""
+    from clinical_ner import ContextualAssertion, LightPipeline, text_pipeline
+
+    (row,) = LightPipeline(text_pipeline()).fullAnnotate(text)
+    row["ner_chunk"] = [_chunk(text, "chest pain", "PROBLEM"), _chunk(text, "aspirin", "TREATMENT"),
+                        _chunk(text, "fever", "PROBLEM", None)]
+    row["assertion"] = ContextualAssertion().annotate([row["sentence"], row["ner_chunk"]])
+    return row
+
+
+def _asserted_spans(fragment):
+    """(label, begin, end, assertion or '', title, text) of every entity span."""
+    return re.findall(r'<span class="cner-entity" data-label="([^"]+)" data-begin="(\d+)" '
+                      r'data-end="(\d+)"(?: data-assertion="([^"]*)")? style="[^"]+" '
+                      r'title="([^"]*)">(.*?)<span', fragment)
+
+
+def test_absent_entities_are_struck_through_with_the_status_on_hover():
+    import html
+
+    row = _asserted_row()
+    fragment = display(row, return_html=True)
+    spans = {s[5]: s for s in _asserted_spans(fragment)}
+    assert set(spans) == {"chest pain", "aspirin", "fever"}
+    chest = spans["chest pain"]
+    assert chest[3] == "absent" and chest[4] == "PROBLEM, absent, confidence 0.97"
+    assert spans["aspirin"][3] == "present" and spans["aspirin"][4] == "TREATMENT, confidence 0.97"
+    assert spans["fever"][3] == "present" and spans["fever"][4] == "PROBLEM"
+    for _label, begin, end, _status, _title, text in spans.values():
+        assert ASSERTED[int(begin) : int(end) + 1] == html.unescape(text)
+    assert "<b>" not in fragment and "&lt;b&gt;&amp;&lt;/b&gt;" in fragment
+    # the style: struck through and dimmed; the legend explains it
+    assert re.search(r"\.cner-entity\[data-assertion=absent\][^{]*\{[^}]*line-through[^}]*opacity",
+                     fragment)
+    assert '<span class="cner-key" data-assertion="absent">absent</span>' in fragment
+    # the text is unchanged around the spans
+    body = re.search(r'<div class="cner-doc">(.*)</div></div>$', fragment, re.S).group(1)
+    body = re.sub(r'<span class="cner-label">[^<]*</span>', "", body)
+    assert html.unescape(re.sub(r"<[^>]+>", "", body)) == ASSERTED
+
+
+def test_other_statuses_dicts_and_the_assertion_column_option():
+    text = "Mother had diabetes. Possible pneumonia."
+    chunks = [_chunk(text, "diabetes", "PROBLEM"), _chunk(text, "pneumonia", "PROBLEM")]
+    statuses = [Annotation(AnnotatorType.ASSERTION, c.begin, c.end, status, {"chunk": str(i)})
+                for i, (c, status) in enumerate(zip(chunks, ["associated_with_someone_else",
+                                                             "possible"], strict=True))]
+    row = {"document": [Annotation(AnnotatorType.DOCUMENT, 0, len(text) - 1, text, {})],
+           "ner_chunk": [c.to_dict() for c in chunks], "status": [a.to_dict() for a in statuses]}
+    fragment = display(row, assertion_col="status", return_html=True)
+    spans = _asserted_spans(fragment)
+    assert [(s[3], s[4]) for s in spans] == [
+        ("associated_with_someone_else", "PROBLEM, associated with someone else, confidence 0.97"),
+        ("possible", "PROBLEM, possible, confidence 0.97")]
+    assert "underline dashed" in fragment
+    keys = re.findall(r'<span class="cner-key" data-assertion="([^"]+)">', fragment)
+    assert keys == ["associated_with_someone_else", "possible"]
+    # a missing column is an error unless it is the default one; None hides statuses
+    with pytest.raises(InputError, match="no 'assertions' column"):
+        display(row, assertion_col="assertions", return_html=True)
+    assert "data-assertion=" not in display({**row, "assertion": []}, return_html=True).split(
+        "</style>")[1]
+    plain = display(_asserted_row(), assertion_col=None, return_html=True)
+    assert "data-assertion=" not in plain.split("</style>")[1]
+    assert 'title="PROBLEM, confidence 0.97"' in plain
+
+
+def test_assertion_visualizer():
+    from clinical_ner.display import AssertionVisualizer
+
+    fragment = AssertionVisualizer().set_label_colors({"PROBLEM": "#ffcc00"}).display(
+        _asserted_row(), "ner_chunk", "assertion", return_html=True)
+    assert 'data-assertion="absent" style="background-color:#ffcc00"' in fragment
+    with pytest.raises(InputError, match="ContextualAssertion"):
+        AssertionVisualizer().display({"ner_chunk": []}, "ner_chunk", "assertion",
+                                      raw_text="x", return_html=True)

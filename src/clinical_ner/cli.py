@@ -45,24 +45,34 @@ def _table(record: dict[str, Any], index: int) -> str:
         tokens = [t["text"] for t in record["tokens"]
                   if sentence["begin"] <= t["begin"] <= sentence["end"]]
         lines.append(f"{number:>3} [{sentence['begin']}:{sentence['end']}] {' | '.join(tokens)}")
-    if record["entities"]:
-        lines.append(f"{'label':<10} {'begin':>6} {'end':>6} {'conf':>5}  text")
-        for e in record["entities"]:
+    entities = record["entities"]
+    if entities:
+        # The status column is there when the pipeline has an assertion stage.
+        asserted = any("assertion" in e for e in entities)
+        width = max([len("status"), *(len(e.get("assertion") or "") for e in entities)])
+        status = f"  {'status':<{width}}" if asserted else ""
+        lines.append(f"{'label':<10} {'begin':>6} {'end':>6} {'conf':>5}{status}  text")
+        for e in entities:
             conf = "" if e["confidence"] is None else f"{e['confidence']:.2f}"
-            lines.append(f"{e['label']:<10} {e['begin']:>6} {e['end']:>6} {conf:>5}  {e['text']}")
+            status = f"  {e.get('assertion') or '':<{width}}" if asserted else ""
+            lines.append(
+                f"{e['label']:<10} {e['begin']:>6} {e['end']:>6} {conf:>5}{status}  {e['text']}"
+            )
     return "\n".join(lines)
 
 
-def _annotation_pipeline(model: str | None):
-    """The shipped model's pipeline; sentences and tokens only with ``--model none``."""
+def _annotation_pipeline(model: str | None, assertion: bool = True):
+    """The shipped model's pipeline (with each chunk's assertion status unless
+    ``assertion`` is false); sentences and tokens only with ``--model none``."""
     if model is None or model == "none":
         return text_pipeline()
-    return clinical_pipeline(model)
+    return clinical_pipeline(model, assertion=assertion)
 
 
 def annotate_command(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
     texts = list(_read_inputs(args, stdin))  # input errors come before the model loads
-    light = LightPipeline(_annotation_pipeline(args.model), batch_size=args.batch_size)
+    pipeline = _annotation_pipeline(args.model, assertion=not args.no_assertion)
+    light = LightPipeline(pipeline, batch_size=args.batch_size)
     for index, row in enumerate(light.iter_full(texts)):
         record = text_record(row)
         if args.format == "table":
@@ -79,7 +89,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"clinical-ner {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
     annotate = commands.add_parser(
-        "annotate", help="annotate a text, a file (-f) or stdin; JSON lines by default"
+        "annotate", help="annotate a text, a file (-f) or stdin; JSON lines by default",
+        description="Sentences, tokens and entities of each text, with exact offsets (end "
+        "inclusive). Each entity has its assertion status ('assertion' in JSON, the status "
+        "column of --format table): present, absent, possible, conditional, hypothetical "
+        "or associated_with_someone_else.",
     )
     annotate.add_argument("text", nargs="?", help="the text (default: read -f FILE or stdin)")
     annotate.add_argument("-f", "--file", help="read the text from this UTF-8 file")
@@ -89,6 +103,10 @@ def build_parser() -> argparse.ArgumentParser:
     annotate.add_argument(
         "--model", default="ner_clinical",
         help="pretrained model name or folder (default ner_clinical); 'none' for text stages only",
+    )
+    annotate.add_argument(
+        "--no-assertion", action="store_true",
+        help="leave out the entities' assertion status (present, absent, possible, ...)",
     )
     annotate.set_defaults(handler=annotate_command)
     add_model_commands(commands)

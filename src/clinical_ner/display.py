@@ -2,6 +2,12 @@
 ``NerVisualizer``: a colored span per entity with its label, a legend, and the entity's
 confidence on hover.
 
+When the row has an ``assertion`` column (:class:`~clinical_ner.ContextualAssertion`), each
+chunk's status is shown as the demo page shows it: an ``absent`` entity is struck through
+and dimmed, the other statuses that are not ``present`` are underlined with dashes, and the
+status is in the hover text (``"PROBLEM, absent, confidence 0.98"``) and in the span's
+``data-assertion`` attribute; the legend explains the styles in use.
+
 The HTML has no external asset (inline CSS, no script), every piece of note text is
 HTML-escaped (a note that contains ``<script>`` is shown, never run), and spans are cut from
 the document text by the chunks' ``begin``/``end`` (inclusive) offsets, exactly.
@@ -11,6 +17,7 @@ the document text by the chunks' ``begin``/``end`` (inclusive) offsets, exactly.
     >>> display(row)                          # inline in Jupyter
     >>> html = display(row, return_html=True) # the HTML as a string
     >>> display(row, save_path="note.html")   # a standalone page
+    >>> display(row, assertion_col=None)      # without assertion statuses
 """
 
 from __future__ import annotations
@@ -35,6 +42,20 @@ LABEL_COLORS: dict[str, str] = {
 FALLBACK_COLORS = (
     "#f7d08a", "#d7b8f3", "#f6b8d9", "#9ee3d8", "#e0d3a8", "#c2c9f5", "#f5c4a1", "#c9e79a",
 )
+#: The column :func:`display` reads assertion statuses from unless told otherwise.
+ASSERTION_COL = "assertion"
+#: How a chunk's assertion status looks (shared with the demo page): ``absent`` struck
+#: through and dimmed; other statuses except ``present`` underlined with dashes. The badge
+#: is an inline-block so that the line does not cross it.
+ASSERTION_CSS = """
+.cner-entity[data-assertion=absent],.cner-key[data-assertion=absent]{
+  text-decoration:line-through;text-decoration-thickness:2px;opacity:.55}
+.cner-entity[data-assertion] .cner-label{display:inline-block}
+.cner-entity[data-assertion]:not([data-assertion=absent]):not([data-assertion=present]),
+.cner-key[data-assertion]:not([data-assertion=absent]){
+  text-decoration:underline dashed;text-decoration-thickness:2px;text-underline-offset:3px}
+.cner-key[data-assertion]{background:#eef1f5;font-weight:400}
+""".strip()
 # A CSS color a caller may pass: #rgb / #rrggbb / #rrggbbaa, a color name, rgb()/hsl().
 _COLOR = re.compile(
     r"^(#[0-9a-fA-F]{3,8}|[a-zA-Z]{3,30}|(rgb|rgba|hsl|hsla)\(\s*[0-9.,%\s]+\))$"
@@ -52,7 +73,7 @@ _STYLE = """
 .cner-label{font-size:.68em;font-weight:700;letter-spacing:.04em;margin-left:.35em;
   padding:0 .3em;border-radius:.25em;background:rgba(255,255,255,.65);
   vertical-align:middle;white-space:nowrap}
-""".strip()
+""".strip() + "\n" + ASSERTION_CSS
 
 
 def label_color(label: str, colors: Mapping[str, str] | None = None) -> str:
@@ -113,14 +134,39 @@ def _label(chunk: Annotation) -> str:
     return chunk.metadata.get("entity") or chunk.result
 
 
-def _title(label: str, chunk: Annotation) -> str:
+def _statuses(row: Mapping[str, Any], assertion_col: str | None) -> dict[tuple[int, int], str]:
+    """``(begin, end) -> status`` of the row's assertion annotations (one per chunk, at the
+    chunk's offsets); empty without the column."""
+    if assertion_col is None:
+        return {}
+    if assertion_col not in row:
+        if assertion_col == ASSERTION_COL:  # a pipeline without an assertion stage
+            return {}
+        raise InputError(
+            f"the row has no {assertion_col!r} column (columns: {sorted(row)}); pass "
+            "assertion_col=... or assertion_col=None"
+        )
+    statuses = {}
+    for item in row[assertion_col] or []:
+        a = item if isinstance(item, Annotation) else Annotation.from_dict(item)
+        statuses[(a.begin, a.end)] = a.result
+    return statuses
+
+
+def status_text(status: str) -> str:
+    """A status as hover text shows it (``associated with someone else``)."""
+    return status.replace("_", " ")
+
+
+def _title(label: str, chunk: Annotation, status: str | None = None) -> str:
+    head = label if status in (None, "", "present") else f"{label}, {status_text(status)}"
     confidence = chunk.metadata.get("confidence")
     if confidence is None:
-        return label
+        return head
     try:
-        return f"{label}, confidence {float(confidence):.2f}"
+        return f"{head}, confidence {float(confidence):.2f}"
     except ValueError:
-        return label
+        return head
 
 
 def render_document(
@@ -128,14 +174,30 @@ def render_document(
     chunks: Sequence[Annotation],
     labels: Sequence[str] | None = None,
     colors: Mapping[str, str] | None = None,
+    statuses: Mapping[tuple[int, int], str] | None = None,
 ) -> tuple[str, list[str]]:
-    """``(html, labels_shown)``: the escaped text of one document with a span per chunk.
+    """``(html, labels_shown)``: the escaped text of one document with a span per chunk;
+    ``statuses`` maps a chunk's ``(begin, end)`` to its assertion status.
 
     Chunks that overlap an earlier one or fall outside the text are left out (the NER
     converter never produces them)."""
+    block, shown, _ = _render(text, chunks, labels, colors, statuses)
+    return block, shown
+
+
+def _render(
+    text: str,
+    chunks: Sequence[Annotation],
+    labels: Sequence[str] | None,
+    colors: Mapping[str, str] | None,
+    statuses: Mapping[tuple[int, int], str] | None,
+) -> tuple[str, list[str], list[str]]:
+    """:func:`render_document`, plus the statuses other than ``present`` it shows."""
     keep = set(labels) if labels is not None else None
+    statuses = statuses or {}
     parts: list[str] = []
     shown: list[str] = []
+    shown_statuses: list[str] = []
     cursor = 0
     for chunk in chunks:
         label = _label(chunk)
@@ -146,25 +208,35 @@ def render_document(
             continue
         parts.append(html.escape(text[cursor:begin]))
         color = label_color(label, colors)
+        status = statuses.get((begin, end))
+        assertion = "" if status is None else f' data-assertion="{html.escape(status)}"'
         parts.append(
             f'<span class="cner-entity" data-label="{html.escape(label)}" '
-            f'data-begin="{begin}" data-end="{end}" style="background-color:{color}" '
-            f'title="{html.escape(_title(label, chunk))}">'
+            f'data-begin="{begin}" data-end="{end}"{assertion} style="background-color:{color}" '
+            f'title="{html.escape(_title(label, chunk, status))}">'
             f"{html.escape(text[begin : end + 1])}"
             f'<span class="cner-label">{html.escape(label)}</span></span>'
         )
         if label not in shown:
             shown.append(label)
+        if status not in (None, "present") and status not in shown_statuses:
+            shown_statuses.append(status)
         cursor = end + 1
     parts.append(html.escape(text[cursor:]))
-    return f'<div class="cner-doc">{"".join(parts)}</div>', shown
+    return f'<div class="cner-doc">{"".join(parts)}</div>', shown, shown_statuses
 
 
-def _legend(labels: Sequence[str], colors: Mapping[str, str] | None) -> str:
+def _legend(labels: Sequence[str], colors: Mapping[str, str] | None,
+            statuses: Sequence[str] = ()) -> str:
     keys = "".join(
         f'<span class="cner-key" style="background-color:{label_color(label, colors)}">'
         f"{html.escape(label)}</span>"
         for label in labels
+    )
+    keys += "".join(
+        f'<span class="cner-key" data-assertion="{html.escape(status)}">'
+        f"{html.escape(status_text(status))}</span>"
+        for status in statuses
     )
     return f'<div class="cner-legend">{keys}</div>'
 
@@ -176,6 +248,7 @@ def to_html(
     labels: Sequence[str] | None = None,
     colors: Mapping[str, str] | None = None,
     raw_text: str | None = None,
+    assertion_col: str | None = ASSERTION_COL,
 ) -> str:
     """The HTML fragment (``<style>`` + one block per row) of :func:`display`."""
     rows = [result] if isinstance(result, Mapping) else list(result)
@@ -184,6 +257,7 @@ def to_html(
     checked = _check_colors(colors)
     blocks: list[str] = []
     seen: list[str] = []
+    seen_statuses: list[str] = []
     for row in rows:
         if not isinstance(row, Mapping):
             raise InputError(
@@ -191,14 +265,14 @@ def to_html(
                 f"{type(row).__name__}"
             )
         text = _document_text(row, document_col, raw_text)
-        block, shown = render_document(text, _chunks(row, label_col), labels, checked)
+        block, shown, statuses = _render(text, _chunks(row, label_col), labels, checked,
+                                         _statuses(row, assertion_col))
         blocks.append(block)
         seen += [label for label in shown if label not in seen]
+        seen_statuses += [s for s in statuses if s not in seen_statuses]
     legend_labels = list(labels) if labels is not None else seen
-    return (
-        f"<style>{_STYLE}</style>"
-        f'<div class="cner-display">{_legend(legend_labels, checked)}{"".join(blocks)}</div>'
-    )
+    legend = _legend(legend_labels, checked, seen_statuses)
+    return f'<style>{_STYLE}</style><div class="cner-display">{legend}{"".join(blocks)}</div>'
 
 
 def _page(fragment: str) -> str:
@@ -231,6 +305,7 @@ def display(
     save_path: str | os.PathLike[str] | None = None,
     colors: Mapping[str, str] | None = None,
     raw_text: str | None = None,
+    assertion_col: str | None = ASSERTION_COL,
 ) -> str | None:
     """Show the entities of ``result`` highlighted in their text.
 
@@ -244,12 +319,16 @@ def display(
         save_path: also write a standalone HTML page there (UTF-8).
         colors: label -> CSS color, overriding :data:`LABEL_COLORS`.
         raw_text: the original text, when the row has no document column.
+        assertion_col: the column of the chunks' assertion statuses (``absent`` struck
+            through and dimmed, other statuses but ``present`` underlined with dashes, the
+            status in the hover text); a row without the default ``"assertion"`` column is
+            shown without statuses; ``None`` never shows them.
 
     Returns:
         The HTML fragment when ``return_html`` is set, or when there is no notebook to show
         it in and no ``save_path``; otherwise None.
     """
-    fragment = to_html(result, label_col, document_col, labels, colors, raw_text)
+    fragment = to_html(result, label_col, document_col, labels, colors, raw_text, assertion_col)
     if save_path is not None:
         Path(save_path).write_text(_page(fragment), encoding="utf-8")
     if return_html:
@@ -279,6 +358,32 @@ class NerVisualizer:
         labels_list: Sequence[str] | None = None,
         return_html: bool = False,
         save_path: str | os.PathLike[str] | None = None,
+        assertion_col: str | None = ASSERTION_COL,
     ) -> str | None:
         return display(result, label_col, document_col, labels_list, return_html, save_path,
-                       self.colors, raw_text)
+                       self.colors, raw_text, assertion_col)
+
+
+class AssertionVisualizer(NerVisualizer):
+    """spark-nlp-display's ``AssertionVisualizer`` shape: the chunks of ``label_col`` with
+    the statuses of ``assertion_col`` (which must be in the row)."""
+
+    def display(  # type: ignore[override]
+        self,
+        result: Mapping[str, Any] | Sequence[Mapping[str, Any]],
+        label_col: str = "ner_chunk",
+        assertion_col: str = ASSERTION_COL,
+        document_col: str = "document",
+        raw_text: str | None = None,
+        return_html: bool = False,
+        save_path: str | os.PathLike[str] | None = None,
+    ) -> str | None:
+        rows = [result] if isinstance(result, Mapping) else list(result)
+        for row in rows:
+            if isinstance(row, Mapping) and assertion_col not in row:
+                raise InputError(
+                    f"the row has no {assertion_col!r} column (columns: {sorted(row)}); add a "
+                    "ContextualAssertion stage or pass assertion_col=..."
+                )
+        return display(result, label_col, document_col, None, return_html, save_path,
+                       self.colors, raw_text, assertion_col)

@@ -65,6 +65,48 @@ def test_annotate_options(client):
     assert client.post("/v1/annotate", json={"text": NOTE, "labels": []}).json()["results"][0]["entities"] == []
 
 
+# ----- assertion status ---------------------------------------------------------------------
+NEGATED = "No rash after aspirin .\nPatient reports chest pain ."
+
+
+def test_each_entity_has_its_assertion_status(client):
+    entities = {e["text"]: e for e in _entities(client.post("/v1/annotate", json={"text": NEGATED}))}
+    assert entities["rash"]["assertion"] == "absent" and entities["rash"]["label"] == "PROBLEM"
+    assert entities["chest pain"]["assertion"] == "present"
+    assert entities["aspirin"]["assertion"] == "present"  # a TREATMENT: not assessed
+    for e in entities.values():
+        assert NEGATED[e["begin"] : e["end"] + 1] == e["text"]
+    both = client.post("/v1/annotate", json={"texts": [NOTE, NEGATED]}).json()["results"]
+    assert {e["assertion"] for e in both[0]["entities"]} == {"present"}
+    assert [e["assertion"] for e in both[1]["entities"] if e["text"] == "rash"] == ["absent"]
+    plain = _entities(client.post("/v1/annotate", json={"text": NEGATED, "include_assertion": False}))
+    assert plain and all("assertion" not in e for e in plain)
+    model = client.get("/v1/models").json()["model"]
+    assert model["assertion_labels"] == ["PROBLEM"] and "ContextualAssertion" in model["stages"]
+
+
+def test_assertion_status_is_in_the_openapi_schema(client):
+    from clinical_ner.annotators.assertion_lexicon import ASSERTION_CLASSES
+
+    schemas = client.get("/openapi.json").json()["components"]["schemas"]
+    field = schemas["Entity"]["properties"]["assertion"]
+    (choice, null) = field["anyOf"]
+    assert set(choice["enum"]) == set(ASSERTION_CLASSES) and null == {"type": "null"}
+    assert "absent" in field["description"]
+    assert "include_assertion" in schemas["AnnotateRequest"]["properties"]
+
+
+def test_a_pipeline_without_assertion_answers_null(toy_model_dir):
+    from clinical_ner.recipes import clinical_pipeline
+
+    pipeline = clinical_pipeline(toy_model_dir, assertion=False)
+    with TestClient(create_app(pipeline)) as client:
+        wait_ready(client)
+        entities = _entities(client.post("/v1/annotate", json={"text": NEGATED}))
+        assert entities and all(e["assertion"] is None for e in entities)
+        assert "assertion_labels" not in client.get("/v1/models").json()["model"]
+
+
 # ----- errors ------------------------------------------------------------------------------
 @pytest.mark.parametrize(
     ("body", "fragment"),
@@ -265,6 +307,8 @@ def test_demo_page_and_assets_are_served_by_the_app(client):
     assert "/v1/annotate" in js.text and "innerHTML" not in js.text
     assert "chest pain" in js.text  # the example notes
     assert client.get("/assets/demo.css").headers["content-type"].startswith("text/css")
+    assert "line-through" in client.get("/assets/demo.css").text  # absent entities
+    assert "dataset.assertion" in js.text
     assert client.get("/favicon.ico").status_code == 200
 
 

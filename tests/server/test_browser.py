@@ -1,5 +1,6 @@
 """The demo page in headless Chromium: `clinical-ner serve` on loopback, paste a note, click
-Annotate, check the highlighted spans and their labels, save a screenshot."""
+Annotate, check the highlighted spans, their labels and assertion statuses (an absent entity
+struck through, its status on hover), save a screenshot."""
 
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ from pathlib import Path
 import httpx
 import pytest
 from service_toy import EXPECTED, NOTE
+
+NEGATED = "No rash after aspirin .\nPatient reports chest pain ."
 
 pytestmark = pytest.mark.browser
 
@@ -121,6 +124,31 @@ def test_demo_page_highlights_the_note(server, browser, tmp_path):
         page.click("#download")
     downloaded = Path(info.value.path()).read_text(encoding="utf-8")
     assert '"entities"' in downloaded and '"chest pain"' in downloaded
+    assert '"assertion": "present"' in downloaded
+
+    # a negated problem: struck through and dimmed, its status on hover and in the table
+    page.fill("#note", NEGATED)
+    page.click("#annotate")
+    expect(page.locator('#result .cner-entity[data-assertion="absent"]')).to_have_count(1)
+    spans = page.eval_on_selector_all(
+        "#result .cner-entity",
+        "els => els.map(e => [e.firstChild.textContent, e.dataset.assertion, e.title, "
+        "+e.dataset.begin, getComputedStyle(e).textDecorationLine, "
+        "+getComputedStyle(e).opacity])",
+    )
+    shown = {text: rest for text, *rest in spans}
+    status, title, begin, decoration, opacity = shown["rash"]
+    assert status == "absent" and title.startswith("PROBLEM, absent, confidence ")
+    assert "line-through" in decoration and opacity < 1
+    assert NEGATED[begin : begin + 4] == "rash"
+    status, title, _, decoration, opacity = shown["aspirin"]
+    assert status == "present" and title.startswith("TREATMENT, confidence ")
+    assert "line-through" not in decoration and opacity == 1
+    legend = page.eval_on_selector_all("#legend .cner-key", "els => els.map(e => e.textContent)")
+    assert "absent" in legend
+    table = page.eval_on_selector_all("#entities tbody tr", "rows => rows.map(r => r.innerText)")
+    assert any("rash" in row and "absent" in row for row in table)
+    page.screenshot(path=str(tmp_path / "demo-absent.png"), full_page=True)
 
     # an example note with markup: shown as text, never run
     page.select_option("#example", index=4)

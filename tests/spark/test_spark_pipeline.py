@@ -1,5 +1,6 @@
 """The Spark stages on local[2]: the card's snippet, parity with LightPipeline, save/load,
-training from a CoNLL DataFrame, null/empty/huge rows, Finisher and parameters."""
+training from a CoNLL DataFrame, null/empty/huge rows, Finisher, parameters, and
+ContextualAssertion (fused, parameters, save/load)."""
 
 import pytest
 
@@ -42,7 +43,7 @@ def card_pipeline(ner_dir, emb_dir):
                             clinical_ner, ner_converter])
 
 
-def local_light(ner_dir, emb_dir):
+def local_light(ner_dir, emb_dir, *extra_stages):
     from clinical_ner import (
         DocumentAssembler,
         LightPipeline,
@@ -59,6 +60,7 @@ def local_light(ner_dir, emb_dir):
         WordEmbeddingsModel.load(emb_dir).setInputCols(["sentence", "token"]),
         NerDLModel.load(ner_dir).setInputCols(["sentence", "token", "embeddings"]),
         NerConverter().setInputCols(["sentence", "token", "ner"]).setOutputCol("ner_chunk"),
+        *extra_stages,
     ]).fit())
 
 
@@ -207,3 +209,98 @@ def test_parameters_come_from_the_local_declaration(spark, toy_models, fitted):
     light = LightPipeline(fitted).annotate(NOTES[0])
     assert light["ner_chunk"] == [c[2] for c in local_chunks(
         local_light(*toy_models).fullAnnotate(NOTES[0])[0]["ner_chunk"])]
+
+
+# ----- ContextualAssertion -------------------------------------------------------------
+def assertion_rows(annotations):
+    """(begin, end, status, metadata) of Spark structs or local Annotations."""
+    from clinical_ner.annotation import Annotation
+
+    return [(a.begin, a.end, a.result, a.metadata) if isinstance(a, Annotation)
+            else (a["begin"], a["end"], a["result"], dict(a["metadata"])) for a in annotations]
+
+
+def collected(frame):
+    """The rows by id (sorted here: orderBy would run the Python pass twice)."""
+    return sorted(frame.collect(), key=lambda row: row["id"])
+
+
+def statuses(annotations):
+    return {a["metadata"]["chunk_text"]: a["result"] for a in annotations}
+
+
+def test_contextual_assertion_is_fused_and_matches_light_pipeline(spark, toy_models, fitted):
+    from pyspark.ml import PipelineModel
+
+    from clinical_ner import ContextualAssertion as LocalAssertion
+    from clinical_ner.spark import ContextualAssertion
+
+    stage = ContextualAssertion().setInputCols(["sentence", "ner_chunk"]).setOutputCol("assertion")
+    results = PipelineModel(stages=[*fitted.stages, stage]).transform(notes_frame(spark, NOTES))
+    plan = results._jdf.queryExecution().optimizedPlan().toString()
+    assert plan.count("MapInArrow") == 1, "the assertion stage must join the fused Python pass"
+    assert results.schema["assertion"].metadata == {"annotatorType": "assertion"}
+    rows = collected(results)
+    expected = local_light(*toy_models, LocalAssertion()).fullAnnotate(NOTES)
+    for row, local in zip(rows, expected, strict=True):
+        assert assertion_rows(row["assertion"]) == assertion_rows(local["assertion"])
+        assert [(a["begin"], a["end"]) for a in row["assertion"]] == [
+            (c["begin"], c["end"]) for c in row["ner_chunk"]]
+    # NOTES[1]: "No rash after metformin .\n\nCBC showed no cough ."
+    assert statuses(rows[1]["assertion"])["rash"] == "absent"
+    assert statuses(rows[1]["assertion"])["cough"] == "absent"
+    rash = next(a for a in rows[1]["assertion"] if a["metadata"]["chunk_text"] == "rash")
+    assert rash["metadata"]["trigger"] == "No" and rash["metadata"]["trigger_begin"] == "0"
+    assert statuses(rows[0]["assertion"])["chest pain"] == "present"
+    assert statuses(rows[1]["assertion"])["metformin"] == "present"  # not a PROBLEM
+
+
+def test_contextual_assertion_parameters_save_and_load(spark, toy_models, fitted, tmp_path):
+    from pyspark.ml import PipelineModel
+
+    from clinical_ner.errors import ConfigurationError
+    from clinical_ner.spark import ContextualAssertion, LightPipeline
+
+    lexicon = tmp_path / "lexicon.tsv"
+    lexicon.write_text("# one rule: no negation at all\nreports\tpossible\tforward\n",
+                       encoding="utf-8")
+    stage = (
+        ContextualAssertion().setInputCols(["sentence", "ner_chunk"]).setOutputCol("status")
+        .setLexicon(str(lexicon)).setWhiteList(["PROBLEM", "TREATMENT"]).setScopeWindow(1)
+        .addTriggers("started", "hypothetical")
+    )
+    lexicon.unlink()  # the rules live in the parameters: no file is needed from now on
+    assert stage.getLexiconRules() == [["reports", "possible", "forward", None]]
+    assert [r.phrase for r in stage.getLexicon()] == ["reports", "started"]
+    with pytest.raises(ConfigurationError, match="at least 1"):
+        ContextualAssertion().setScopeWindow(0)
+    with pytest.raises(ConfigurationError, match="cannot read the assertion lexicon"):
+        ContextualAssertion().setLexicon(str(tmp_path / "missing.tsv"))
+
+    path = str(tmp_path / "pipeline")
+    PipelineModel(stages=[*fitted.stages, stage]).write().overwrite().save(path)
+    loaded = PipelineModel.load(path)
+    again = loaded.stages[-1]
+    assert isinstance(again, ContextualAssertion)
+    assert (again.getScopeWindow(), again.getEntityLabels(), again.getOutputCol()) == (
+        1, ["PROBLEM", "TREATMENT"], "status")
+    assert again.getExtraRules() == [["started", "hypothetical", "forward", None]]
+
+    texts = ["Patient reports chest pain .", "Started aspirin for fever .",
+             "No rash after metformin ."]
+    data = notes_frame(spark, texts)
+    results = loaded.transform(data)
+    rows = collected(results)
+    fused = [statuses(r["status"]) for r in rows]
+    # The stage alone on a DataFrame that is no chain: its inputs come from Arrow.
+    upstream = spark.createDataFrame([(r["id"], r["sentence"], r["ner_chunk"]) for r in rows],
+                                     results.select("id", "sentence", "ner_chunk").schema)
+    alone = [statuses(r["status"]) for r in collected(again.transform(upstream))]
+    light = [statuses([a.to_dict() for a in row["status"]])
+             for row in LightPipeline(loaded).fullAnnotate(texts)]
+    expected = [
+        {"chest pain": "possible"},  # the file's rule
+        {"aspirin": "hypothetical", "fever": "present"},  # TREATMENT assessed; window 1
+        {"rash": "present", "metformin": "present"},  # the bundled "no" was replaced
+    ]
+    assert fused == alone == light == expected

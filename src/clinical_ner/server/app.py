@@ -2,7 +2,8 @@
 
 Routes (errors are JSON ``{"error": CODE, "message": TEXT}``):
 
-- ``POST /v1/annotate``: ``{"text": ...}`` or ``{"texts": [...]}`` plus options; 400 for a
+- ``POST /v1/annotate``: ``{"text": ...}`` or ``{"texts": [...]}`` plus options; each
+  entity has its label, offsets, text, confidence and assertion status; 400 for a
   body that is not JSON, 413 for a body over ``max_body_bytes``, 422 for a schema error,
   too many texts or an unknown label, 503 while the model is not loaded or the queue is
   full, 504 past ``timeout_s``.
@@ -26,7 +27,7 @@ import time
 import traceback
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -47,6 +48,11 @@ logger = logging.getLogger("clinical_ner.server")
 DEFAULT_MAX_BODY_BYTES = 1_000_000
 DEFAULT_MAX_TEXTS = 64
 DEFAULT_TIMEOUT_S = 30.0
+
+#: The statuses of :class:`~clinical_ner.ContextualAssertion` (the i2b2 2010 classes).
+AssertionStatus = Literal[
+    "present", "absent", "possible", "conditional", "hypothetical", "associated_with_someone_else"
+]
 
 
 class ApiError(Exception):
@@ -72,6 +78,7 @@ class AnnotateRequest(BaseModel):
     include_tokens: bool = Field(False, description="also return every token's span")
     include_sentences: bool = Field(False, description="also return every sentence's span")
     include_confidence: bool = Field(True, description="each entity's confidence (0..1)")
+    include_assertion: bool = Field(True, description="each entity's assertion status")
 
     @model_validator(mode="after")
     def _one_of_text_texts(self) -> AnnotateRequest:
@@ -88,7 +95,16 @@ class Span(BaseModel):
 
 class Entity(Span):
     label: str
-    confidence: float | None = None
+    confidence: float | None = Field(None, description="the model's confidence (0..1)")
+    assertion: AssertionStatus | None = Field(
+        None,
+        description="assertion status (i2b2 2010 classes): is the problem present, absent "
+        '("no chest pain"), possible ("possible pneumonia"), conditional ("pain with '
+        'exertion"), hypothetical ("return if fever develops"), or about someone else '
+        '("mother had diabetes")? Labels the service does not assess (see '
+        "`assertion_labels` in GET /v1/models; PROBLEM by default) are `present`; null when "
+        "the pipeline has no assertion stage. Left out with `include_assertion: false`.",
+    )
 
 
 class TextResult(BaseModel):
@@ -150,6 +166,11 @@ class ModelHolder:
                 **{k: meta[k] for k in ("name", "version", "lang", "kind") if k in meta},
             }
         self.info["stages"] = [type(s).__name__ for s in pipeline.stages]
+        assertion = next((s for s in pipeline.stages if type(s).__name__ == "ContextualAssertion"),
+                         None)
+        if assertion is not None:
+            # An empty list means every label is assessed.
+            self.info["assertion_labels"] = list(assertion.getOrDefault("entityLabels"))
 
     @property
     def ready(self) -> bool:
@@ -167,9 +188,13 @@ def _convert(request: AnnotateRequest, rows: list[dict[str, Any]]) -> list[dict[
         record = text_record(row, include_sentences=request.include_sentences,
                              include_tokens=request.include_tokens)
         entities = [e for e in record["entities"] if keep is None or e["label"] in keep]
-        if not request.include_confidence:
-            for entity in entities:
+        for entity in entities:
+            if not request.include_confidence:
                 entity.pop("confidence", None)
+            if request.include_assertion:
+                entity.setdefault("assertion", None)  # null: the pipeline has no assertion stage
+            else:
+                entity.pop("assertion", None)
         record["entities"] = entities
         results.append(record)
     return results
@@ -258,7 +283,9 @@ def create_app(
         title="clinical-ner",
         version=__version__,
         description="Clinical entities (PROBLEM, TEST, TREATMENT) with exact character "
-        "offsets (`end` inclusive). Never logs note text.",
+        "offsets (`end` inclusive) and each entity's assertion status (present, absent, "
+        "possible, conditional, hypothetical, associated_with_someone_else). Never logs note "
+        "text.",
         lifespan=lifespan,
         docs_url=None,
         redoc_url=None,

@@ -2,7 +2,9 @@
 
 The page builds the highlighted text with DOM text nodes (never ``innerHTML`` with note
 text), so a note containing markup is shown as text; a Content-Security-Policy of 'self'
-forbids any other origin. Colors are :mod:`clinical_ner.display`'s.
+forbids any other origin. Colors, and the look of assertion statuses (an ``absent`` entity
+struck through and dimmed, other statuses but ``present`` underlined with dashes, the status
+in the hover text), are :mod:`clinical_ner.display`'s.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 import html
 import json
 
-from clinical_ner.display import FALLBACK_COLORS, LABEL_COLORS
+from clinical_ner.display import ASSERTION_CSS, FALLBACK_COLORS, LABEL_COLORS
 
 # Example notes written for this project: invented patients, no real PHI.
 EXAMPLE_NOTES: dict[str, str] = {
@@ -73,7 +75,9 @@ INDEX_HTML = f"""<!DOCTYPE html>
 <header>
   <h1>clinical-ner</h1>
   <p>Finds <b>PROBLEM</b>, <b>TEST</b> and <b>TREATMENT</b> mentions in clinical notes, with
-  exact character offsets. Notes are processed by this server only and never logged.</p>
+  exact character offsets, and whether each is present, absent, possible, conditional,
+  hypothetical or about someone else: absent entities are struck through; hover an entity for
+  its status and confidence. Notes are processed by this server only and never logged.</p>
 </header>
 <main>
   <section class="input">
@@ -96,7 +100,7 @@ INDEX_HTML = f"""<!DOCTYPE html>
     <div id="result" class="cner-doc" aria-label="highlighted note"></div>
     <table id="entities">
       <thead><tr><th>#</th><th>label</th><th>begin</th><th>end</th><th>text</th>
-      <th>confidence</th></tr></thead>
+      <th>status</th><th>confidence</th></tr></thead>
       <tbody></tbody>
     </table>
   </section>
@@ -139,7 +143,7 @@ table{border-collapse:collapse;width:100%;font-size:14px}
 th,td{text-align:left;padding:.3em .5em;border-bottom:1px solid #e3e7ee}
 th{background:#f0f3f7}
 footer{color:#4a5566;font-size:13px;padding-bottom:2em}
-""".strip()
+""".strip() + "\n" + ASSERTION_CSS
 
 _JS_TEMPLATE = """
 "use strict";
@@ -167,6 +171,16 @@ function el(tag, cls, text) {
   if (text !== undefined) node.textContent = text;
   return node;
 }
+// An assertion status as hover text shows it ("associated with someone else").
+function statusText(status) {
+  return status.replace(/_/g, " ");
+}
+function titleOf(e) {
+  let title = e.label;
+  if (e.assertion && e.assertion !== "present") title += ", " + statusText(e.assertion);
+  if (e.confidence != null) title += ", confidence " + e.confidence.toFixed(2);
+  return title;
+}
 function setStatus(message, isError) {
   const status = document.getElementById("status");
   status.textContent = message;
@@ -181,6 +195,7 @@ function render(text, entities) {
   result.replaceChildren(); legend.replaceChildren(); tbody.replaceChildren();
   let cursor = 0;
   const seen = [];
+  const seenStatuses = [];
   entities.forEach((e, i) => {
     if (e.begin < cursor || e.end < e.begin || e.end >= chars.length) return;
     result.append(document.createTextNode(chars.slice(cursor, e.begin).join("")));
@@ -189,15 +204,19 @@ function render(text, entities) {
     span.dataset.label = e.label;
     span.dataset.begin = e.begin;
     span.dataset.end = e.end;
-    span.title = e.confidence == null ? e.label
-      : e.label + ", confidence " + e.confidence.toFixed(2);
+    if (e.assertion) span.dataset.assertion = e.assertion;
+    span.title = titleOf(e);
     span.append(el("span", "cner-label", e.label));
     result.append(span);
     cursor = e.end + 1;
     if (!seen.includes(e.label)) seen.push(e.label);
+    if (e.assertion && e.assertion !== "present" && !seenStatuses.includes(e.assertion)) {
+      seenStatuses.push(e.assertion);
+    }
     const row = el("tr");
     row.append(el("td", "", String(i + 1)), el("td", "", e.label), el("td", "", String(e.begin)),
       el("td", "", String(e.end)), el("td", "", e.text),
+      el("td", "", e.assertion ? statusText(e.assertion) : ""),
       el("td", "", e.confidence == null ? "" : e.confidence.toFixed(3)));
     tbody.append(row);
   });
@@ -205,6 +224,11 @@ function render(text, entities) {
   for (const label of seen) {
     const key = el("span", "cner-key", label);
     key.style.backgroundColor = colorOf(label);
+    legend.append(key);
+  }
+  for (const status of seenStatuses) {
+    const key = el("span", "cner-key", statusText(status));
+    key.dataset.assertion = status;
     legend.append(key);
   }
 }

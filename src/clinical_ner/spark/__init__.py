@@ -1,7 +1,7 @@
 """clinical-ner on Apache Spark: the same stages as ``pyspark.ml`` stages.
 
     from clinical_ner.spark import start, DocumentAssembler, SentenceDetector, Tokenizer, \\
-        WordEmbeddingsModel, NerDLModel, NerConverter
+        WordEmbeddingsModel, NerDLModel, NerConverter, ContextualAssertion
     from pyspark.ml import Pipeline
 
 Needs the ``spark`` extra (``pip install "clinical-ner[spark]"``: pyspark, pandas,
@@ -11,6 +11,7 @@ pyarrow) and Java 17+. The core package never imports this module.
 from pyspark.ml import Pipeline, PipelineModel
 
 from clinical_ner.spark.annotators import (
+    ContextualAssertion,
     DocumentAssembler,
     NerConverter,
     NerDLModel,
@@ -28,6 +29,7 @@ from clinical_ner.spark.session import start
 __all__ = [
     "ANNOTATION_TYPE",
     "CoNLL",
+    "ContextualAssertion",
     "DocumentAssembler",
     "Finisher",
     "LightPipeline",

@@ -18,6 +18,7 @@ from typing import Any, ClassVar
 from pyspark.ml import Transformer
 from pyspark.sql import DataFrame
 
+from clinical_ner.annotators import assertion as local_assertion
 from clinical_ner.annotators import base as local_base
 from clinical_ner.annotators import document_assembler as local_document_assembler
 from clinical_ner.annotators import ner_converter as local_ner_converter
@@ -89,6 +90,19 @@ class Tokenizer(AnnotatorTransformer):
 
 class NerConverter(AnnotatorTransformer):
     LOCAL = local_ner_converter.NerConverter
+
+
+class ContextualAssertion(AnnotatorTransformer):
+    """Assertion status of each chunk (ConText rules, no model folder): ``sentence`` and
+    ``ner_chunk`` in, one ``assertion`` annotation per chunk out. ``setLexicon(path)`` reads
+    the file on the driver and keeps its rules as a parameter, so the executors, and a saved
+    pipeline, need no copy of the file."""
+
+    LOCAL = local_assertion.ContextualAssertion
+
+    def getLexicon(self) -> list:
+        """Every rule in use (the lexicon, then the ``addTriggers`` rules)."""
+        return self.local_params_stage().getLexicon()  # type: ignore[attr-defined]
 
 
 class ModelTransformer(AnnotatorTransformer):

@@ -7,6 +7,7 @@ import sys
 from collections.abc import Mapping
 from typing import Any
 
+from pyspark import SparkContext
 from pyspark.sql import SparkSession
 
 #: Settings every clinical-ner session gets unless the caller overrides them.
@@ -40,7 +41,8 @@ def start(
         memory: driver memory (``spark.driver.memory``); NerDLApproach trains on the driver.
         params: any other Spark settings, which override :data:`DEFAULTS`.
 
-    The Python workers use this interpreter (``spark.pyspark.python``) unless
+    The Python workers use this interpreter (``spark.pyspark.python``, and
+    ``PYSPARK_PYTHON`` in this process when no SparkContext runs yet) unless
     ``PYSPARK_PYTHON`` says otherwise, so local runs see the same installed packages.
     """
     builder = SparkSession.builder.appName(app_name)
@@ -49,6 +51,11 @@ def start(
     settings = {**DEFAULTS, "spark.driver.memory": memory}
     if "PYSPARK_PYTHON" not in os.environ:
         settings["spark.pyspark.python"] = sys.executable
+        # A driver started in this process launches its workers with $PYSPARK_PYTHON (else
+        # "python3" on PATH, which may lack pyarrow and this package), read when the
+        # SparkContext is created: the setting above alone does not reach them.
+        if SparkContext._active_spark_context is None:
+            os.environ["PYSPARK_PYTHON"] = sys.executable
     settings.update({k: str(v) for k, v in (params or {}).items()})
     for key, value in settings.items():
         builder = builder.config(key, value)

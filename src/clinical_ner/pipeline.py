@@ -17,6 +17,7 @@ from typing import Any
 from clinical_ner.annotation import Annotation
 from clinical_ner.annotators.base import STAGE_CLASSES, Estimator, Row, Stage, Transformer
 from clinical_ner.errors import ConfigurationError, InputError, ResourceNotFoundError
+from clinical_ner.gc_pause import gc_paused
 from clinical_ner.resources import write_model_folder
 
 PIPELINE_FORMAT = "clinical-ner-pipeline"
@@ -84,8 +85,9 @@ class PipelineModel:
 
     def transform_rows(self, rows: list[Row]) -> list[Row]:
         """Run every stage over ``rows`` (in place); returns ``rows``."""
-        for stage in self.stages:
-            stage.transform_rows(rows)
+        with gc_paused():  # why: see clinical_ner.gc_pause
+            for stage in self.stages:
+                stage.transform_rows(rows)
         return rows
 
     def transform(self, data: Iterable[str | Row] | str) -> list[Row]:

@@ -70,4 +70,12 @@ def test_rejects_bad_arguments():
     with pytest.raises(ValueError, match="odd"):
         CharCnnEncoder(num_chars=5, kernel_size=4)
     with pytest.raises(ValueError, match="chars"):
-        CharCnnEncoder(num_chars=5)(torch.zeros(2, 3, dtype=torch.long))
+        CharCnnEncoder(num_chars=5)(torch.zeros(3, dtype=torch.long))
+
+
+def test_flat_word_list_gives_the_same_features_as_a_padded_batch(char_ids):
+    encoder = CharCnnEncoder(num_chars=10, char_dim=5, num_filters=7).eval()
+    batched = encoder(char_ids)
+    flat = encoder(char_ids.reshape(-1, char_ids.size(-1)))
+    assert flat.shape == (char_ids.size(0) * char_ids.size(1), 7)
+    assert torch.allclose(flat.reshape(batched.shape), batched)

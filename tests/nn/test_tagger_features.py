@@ -68,10 +68,12 @@ def test_make_batch_pads_everything():
     vocab = CharVocabulary("abcdefghijklmnopqrstuvwxyzCT.")
     sentences = [["CT", "abc", "."], ["x"]]
     batch = make_batch(sentences, vocab, fake_vectors, tag_ids=[[1, 2, 0], [3]])
-    assert batch.char_ids.shape == (2, 3, 3)
+    # Distinct words in first-seen order: CT, abc, ., x; padding points one past them.
+    assert batch.char_ids.shape == (4, 3)
     assert batch.char_ids.dtype == torch.long
-    assert batch.char_ids[0, 0].tolist() == [*vocab.encode("CT"), 0]
-    assert torch.all(batch.char_ids[1, 1:] == CharVocabulary.PAD_ID)
+    assert batch.char_ids[0].tolist() == [*vocab.encode("CT"), 0]
+    assert batch.char_ids[3].tolist() == [*vocab.encode("x"), 0, 0]
+    assert batch.word_index.tolist() == [[0, 1, 2], [3, 4, 4]]
     assert batch.casing_ids.tolist() == [
         [Casing.ALL_UPPER, Casing.ALL_LOWER, Casing.PUNCTUATION],
         [Casing.ALL_LOWER, Casing.PAD, Casing.PAD],
@@ -84,6 +86,14 @@ def test_make_batch_pads_everything():
     assert torch.all(batch.word_vectors[1, 1:] == 0)
     assert batch.tag_ids.tolist() == [[1, 2, 0], [3, 0, 0]]
     assert batch.allowed_tags is None
+
+
+def test_make_batch_encodes_each_distinct_word_once():
+    vocab = CharVocabulary("abc")
+    batch = make_batch([["ab", "c", "ab"], ["c", "ab"]], vocab, fake_vectors)
+    assert batch.char_ids.tolist() == [vocab.encode("ab"), [*vocab.encode("c"), 0]]
+    assert batch.word_index.tolist() == [[0, 1, 0], [1, 0, 2]]
+    assert batch.casing_ids[0, 0] == batch.casing_ids[0, 2] == batch.casing_ids[1, 1]
 
 
 def test_make_batch_allowed_tags_and_errors():

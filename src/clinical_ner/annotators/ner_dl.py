@@ -68,6 +68,11 @@ def pick_device(name: str) -> torch.device:
     return torch.device(name)
 
 
+# Sentences decoded by one CRF pass. The CRF steps through positions one at a time, so
+# fewer, larger passes cost less; 512 keeps a pass's tensors a few MB for long sentences.
+CRF_GROUP_SENTENCES = 512
+
+
 def _replay(arrays: list[np.ndarray]):
     """A ``word_vectors`` callable for `make_batch` that hands out precomputed vectors,
     one sentence per call, in order."""
@@ -160,6 +165,8 @@ class NerDLModel(Transformer):
         if dtype == torch.float32:
             if network.device != device:
                 network.to(device)
+            if network.training:  # a freshly trained network: no dropout at inference
+                network.eval()
             return network
         cached = getattr(self, "_low_precision", None)
         if cached is None or cached[0] is not network or cached[1] != (device, dtype):
@@ -234,7 +241,30 @@ class NerDLModel(Transformer):
         confidences: list[list[float]] = [[] for _ in sentences]
         scores: list[np.ndarray] | None = [np.empty(0)] * len(sentences) if all_scores else None
         lengths = [len(s) for s in sentences]
+
+        def decode(group: list[tuple[list[int], torch.Tensor]]) -> None:
+            # One CRF pass over several BiLSTM batches (see BiLstmCnnCrf.decode_emissions).
+            indices = [i for batch_indices, _ in group for i in batch_indices]
+            first = group[0][1]
+            width = max(e.size(1) for _, e in group)
+            emissions = first.new_zeros(len(indices), width, first.size(2))
+            row = 0
+            for _, part in group:
+                emissions[row : row + part.size(0), : part.size(1)] = part
+                row += part.size(0)
+            group_lengths = torch.tensor([lengths[i] for i in indices], device=emissions.device)
+            mask = torch.arange(width, device=emissions.device)[None, :] < group_lengths[:, None]
+            output = network.decode_emissions(emissions, mask, include_all_scores=all_scores)
+            for j, i in enumerate(indices):
+                tags[i] = output.tags[j]
+                confidences[i] = output.confidences[j]
+                if scores is not None and output.all_scores is not None:
+                    scores[i] = output.all_scores[j].numpy()
+
         with torch.inference_mode():
+            group: list[tuple[list[int], torch.Tensor]] = []
+            pending = 0
+            # Longest first, so each CRF group holds sentences of similar length.
             for indices in length_sorted_batches(lengths, self.getOrDefault("batchSize")):
                 batch = make_batch(
                     [sentences[i] for i in indices],
@@ -242,12 +272,13 @@ class NerDLModel(Transformer):
                     _replay([vectors[i] for i in indices]),
                     device=device,
                 )
-                output = network.decode(batch, include_all_scores=all_scores)
-                for j, i in enumerate(indices):
-                    tags[i] = output.tags[j]
-                    confidences[i] = output.confidences[j]
-                    if scores is not None and output.all_scores is not None:
-                        scores[i] = output.all_scores[j].numpy()
+                group.append((indices, network.emissions(batch)))
+                pending += len(indices)
+                if pending >= CRF_GROUP_SENTENCES:
+                    decode(group)
+                    group, pending = [], 0
+            if group:
+                decode(group)
         return tags, confidences, scores
 
     def transform_rows(self, rows: list[Row]) -> list[Row]:

@@ -1,8 +1,9 @@
 """Character-level word encoder: a CNN over each word's characters, optionally plus a BiLSTM.
 
-Input ``char_ids``: long ``[B, W, C]`` (``B`` sentences, ``W`` words, ``C`` characters per
-word, ``pad_id`` after a word's last character and for padded words).
-Output: float ``[B, W, output_dim]``, zeros for words without characters (padding).
+Input ``char_ids``: long ``[..., C]`` (any leading shape of words, e.g. ``[U]`` distinct
+words or ``[B, W]``; ``C`` characters per word, ``pad_id`` after a word's last character and
+for padded words).
+Output: float ``[..., output_dim]``, zeros for words without characters (padding).
 
 The CNN follows Chiu & Nichols (2016): character embeddings, one 1-D convolution, then a
 max over the characters of the word. Spark NLP's NerDL graph also runs a character
@@ -59,11 +60,11 @@ class CharCnnEncoder(nn.Module):
         self.output_dim = num_filters + 2 * lstm_hidden
 
     def forward(self, char_ids: torch.Tensor) -> torch.Tensor:
-        """``[B, W, C]`` long -> ``[B, W, output_dim]`` float."""
-        if char_ids.dim() != 3:
-            raise ValueError(f"char_ids must be [batch, words, chars], got {tuple(char_ids.shape)}")
-        batch_size, num_words, num_chars = char_ids.shape
-        flat_ids = char_ids.reshape(batch_size * num_words, num_chars)
+        """``[..., C]`` long -> ``[..., output_dim]`` float."""
+        if char_ids.dim() < 2:
+            raise ValueError(f"char_ids must be [..., words, chars], got {tuple(char_ids.shape)}")
+        leading, num_chars = char_ids.shape[:-1], char_ids.size(-1)
+        flat_ids = char_ids.reshape(-1, num_chars)
         char_mask = flat_ids != self.pad_id  # [N, C]
         word_has_chars = char_mask.any(dim=1)  # [N]
         embedded = self.dropout(self.embedding(flat_ids))  # [N, C, char_dim]
@@ -84,7 +85,7 @@ class CharCnnEncoder(nn.Module):
 
         if self.lstm is not None:
             features.append(self._lstm_states(embedded, char_mask, word_has_chars))
-        return torch.cat(features, dim=1).reshape(batch_size, num_words, self.output_dim)
+        return torch.cat(features, dim=1).reshape(*leading, self.output_dim)
 
     def _lstm_states(
         self, embedded: torch.Tensor, char_mask: torch.Tensor, word_has_chars: torch.Tensor

@@ -4,7 +4,11 @@ A sentence is a list of token strings. For a batch of ``B`` sentences padded to 
 words, each word cut or padded to ``C`` characters:
 
 - ``word_vectors``: float32 ``[B, W, E]`` from a frozen word-vector store (zeros at padding).
-- ``char_ids``: long ``[B, W, C]`` ids from a `CharVocabulary` (``PAD_ID`` at padding).
+- ``char_ids``: long ``[U, C]`` character ids (`CharVocabulary`, ``PAD_ID`` after a word's
+  last character) of the ``U`` DISTINCT words of the batch: a word's character features
+  depend on the word alone, so each distinct word is encoded once.
+- ``word_index``: long ``[B, W]``, the row of ``char_ids`` for each word; ``U`` at padding
+  (one past the last row, which the tagger maps to zero features).
 - ``casing_ids``: long ``[B, W]`` ids of `Casing` (``Casing.PAD`` at padding).
 - ``mask``: bool ``[B, W]``, True at real words; ``lengths``: long ``[B]``.
 - optional ``tag_ids`` long ``[B, W]`` (gold tags, 0 at padding) and ``allowed_tags`` bool
@@ -177,6 +181,7 @@ class TaggerBatch:
 
     word_vectors: torch.Tensor
     char_ids: torch.Tensor
+    word_index: torch.Tensor
     casing_ids: torch.Tensor
     mask: torch.Tensor
     lengths: torch.Tensor
@@ -222,27 +227,32 @@ def make_batch(
     if min(lengths) == 0:
         raise ValueError("empty sentence in batch: drop sentences without tokens before batching")
     batch_size, max_words = len(sentences), max(lengths)
-    # Vectorised over all tokens of the batch: one flat array of char ids scattered into
-    # [B, W, C] by (row, column) indices, instead of a numpy assignment per token.
     flat_tokens = [token for sentence in sentences for token in sentence]
-    encoded = [char_vocab.encode(token) for token in flat_tokens]
-    word_lengths = np.fromiter((len(chars) for chars in encoded), np.int64, len(encoded))
-    max_chars = max(int(word_lengths.max()), 1)
+    # Distinct words in first-seen order; ``word_rows[k]`` is flat token k's row.
+    row_of: dict[str, int] = {}
+    word_rows = [row_of.setdefault(token, len(row_of)) for token in flat_tokens]
+    distinct = list(row_of)
     sentence_of = np.repeat(np.arange(batch_size), lengths)
     word_of = np.arange(len(flat_tokens)) - np.repeat(np.cumsum(lengths) - lengths, lengths)
-    char_ids = np.full((batch_size, max_words, max_chars), CharVocabulary.PAD_ID, np.int64)
+    word_index = np.full((batch_size, max_words), len(distinct), np.int64)
+    word_index[sentence_of, word_of] = word_rows
+    # Vectorised over all characters: one flat array of char ids scattered into [U, C] by
+    # (row, column) indices, instead of a numpy assignment per word.
+    encoded = [char_vocab.encode(word) for word in distinct]
+    word_lengths = np.fromiter((len(chars) for chars in encoded), np.int64, len(encoded))
+    max_chars = max(int(word_lengths.max()), 1)
+    char_ids = np.full((len(distinct), max_chars), CharVocabulary.PAD_ID, np.int64)
     total_chars = int(word_lengths.sum())
     if total_chars:
         flat_ids = np.fromiter(
             (i for chars in encoded for i in chars), np.int64, total_chars
         )
-        token_of_char = np.repeat(np.arange(len(flat_tokens)), word_lengths)
+        word_of_char = np.repeat(np.arange(len(distinct)), word_lengths)
         char_pos = np.arange(total_chars) - np.repeat(np.cumsum(word_lengths) - word_lengths, word_lengths)
-        char_ids[sentence_of[token_of_char], word_of[token_of_char], char_pos] = flat_ids
+        char_ids[word_of_char, char_pos] = flat_ids
+    distinct_casing = np.fromiter((casing_of(word) for word in distinct), np.int64, len(distinct))
     casing_ids = np.full((batch_size, max_words), int(Casing.PAD), np.int64)
-    casing_ids[sentence_of, word_of] = np.fromiter(
-        (casing_of(token) for token in flat_tokens), np.int64, len(flat_tokens)
-    )
+    casing_ids[sentence_of, word_of] = distinct_casing[word_rows]
     vectors: np.ndarray | None = None
     for b, sentence in enumerate(sentences):
         sentence_vectors = np.asarray(word_vectors(list(sentence)), dtype=np.float32)
@@ -257,6 +267,7 @@ def make_batch(
     batch = TaggerBatch(
         word_vectors=torch.from_numpy(vectors),
         char_ids=torch.from_numpy(char_ids),
+        word_index=torch.from_numpy(word_index),
         casing_ids=torch.from_numpy(casing_ids),
         mask=torch.from_numpy(mask),
         lengths=torch.tensor(lengths, dtype=torch.long),

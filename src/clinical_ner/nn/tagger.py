@@ -171,13 +171,13 @@ class BiLstmCnnCrf(nn.Module):
     def emissions(self, batch: TaggerBatch) -> torch.Tensor:
         """Per-tag emission scores ``[B, W, T]`` for a batch (padded positions are junk)."""
         word_vectors = batch.word_vectors.to(self.emission.weight.dtype)
+        # Each distinct word's characters are encoded once ([U, F]), then gathered into
+        # place; the extra zero row U is what padded positions point at.
+        distinct = self.char_encoder(batch.char_ids)
+        distinct = torch.cat([distinct, distinct.new_zeros(1, distinct.size(1))])
+        char_features = distinct[batch.word_index]  # [B, W, F]
         features = torch.cat(
-            [
-                word_vectors,
-                self.char_encoder(batch.char_ids),
-                self.casing_embedding(batch.casing_ids),
-            ],
-            dim=2,
+            [word_vectors, char_features, self.casing_embedding(batch.casing_ids)], dim=2
         )
         features = self.input_dropout(features)
         packed = pack_padded_sequence(
@@ -216,14 +216,26 @@ class BiLstmCnnCrf(nn.Module):
         self.eval()
         try:
             emissions = self.emissions(batch)
-            tag_ids, _ = self.crf.viterbi_decode(emissions, batch.mask, pad_tag=0)
-            marginals = self.crf.marginals(emissions, batch.mask)
         finally:
             self.train(was_training)
+        return self.decode_emissions(emissions, batch.mask, include_all_scores)
+
+    @torch.no_grad()
+    def decode_emissions(
+        self, emissions: torch.Tensor, mask: torch.Tensor, include_all_scores: bool = False
+    ) -> TaggerOutput:
+        """CRF decoding of emission scores ``[B, W, T]`` with real-token ``mask [B, W]``.
+
+        Separate from `decode` so a caller can compute emissions in small batches (what the
+        BiLSTM runs best at) and decode many sentences at once: the CRF walks the positions
+        one by one, so its cost grows with the number of batches times their length.
+        """
+        tag_ids, _ = self.crf.viterbi_decode(emissions, mask, pad_tag=0)
+        marginals = self.crf.marginals(emissions, mask)
         confidences = marginals.gather(2, tag_ids.unsqueeze(2)).squeeze(2)
         tag_rows = tag_ids.cpu().tolist()
         confidence_rows = confidences.float().cpu().tolist()
-        lengths = batch.lengths.tolist()
+        lengths = mask.sum(dim=1).tolist()
         output = TaggerOutput(
             tags=[
                 [self.labels[i] for i in row[:n]] for row, n in zip(tag_rows, lengths, strict=True)

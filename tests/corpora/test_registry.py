@@ -52,3 +52,19 @@ def test_every_real_span_reproduces_its_text(real_corpus, name):
         for a, b in zip(doc.spans, doc.spans[1:], strict=False):
             assert a.end < b.begin, (doc.id, a.id, b.id)
     assert n_spans > 900
+
+
+def test_data_folder_reads_only_the_named_corpus(tmp_path):
+    # ../shared/data holds maccrobat/ and chia/ side by side, and the brat reader walks
+    # folders: `read("maccrobat", data)` must not mix Chia documents in.
+    (tmp_path / "maccrobat").mkdir()
+    (tmp_path / "chia").mkdir()
+    (tmp_path / "maccrobat" / "1.txt").write_text("Fever.\n")
+    (tmp_path / "maccrobat" / "1.ann").write_text("T1\tSign_symptom 0 5\tFever\n")
+    (tmp_path / "chia" / "NCT1_exc.txt").write_text("Stroke\n")
+    (tmp_path / "chia" / "NCT1_exc.ann").write_text("T1\tCondition 0 6\tStroke\n")
+    [doc] = read("maccrobat", tmp_path)
+    assert [span.text for span in doc.spans] == ["Fever"]
+    [doc] = read("chia", tmp_path)
+    assert [span.text for span in doc.spans] == ["Stroke"]
+    assert len(read("maccrobat", tmp_path / "maccrobat")) == 1

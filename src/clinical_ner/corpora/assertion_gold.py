@@ -68,7 +68,7 @@ from clinical_ner.annotators.assertion_lexicon import (
 )
 from clinical_ner.corpora.brat import BratDocument, brat_to_document, read_brat_dir
 from clinical_ner.corpora.chia import map_chia
-from clinical_ner.corpora.document import CorpusDocument, UnknownCorpusError
+from clinical_ner.corpora.document import CorpusDocument, UnknownCorpusError, corpus_folder
 from clinical_ner.corpora.maccrobat import map_maccrobat
 
 #: The attribute key the gold class is written to.
@@ -189,16 +189,6 @@ def assertion_document(raw: BratDocument, corpus: str) -> CorpusDocument:
             cls = _generic_class(raw, span.id, attributes.get(span.id, {}))
         span.attributes[ASSERTION_KEY] = cls
     return doc
-
-
-def corpus_folder(corpus: str, path: str | Path) -> Path:
-    """The folder of ``corpus`` given ``path``: ``path/<corpus>`` when that folder exists
-    (``path`` is a data folder holding several corpora, like ``../shared/data``), else
-    ``path`` itself. The brat reader walks folders recursively, so without this a data
-    folder would mix every corpus under it into one."""
-    folder = Path(path)
-    nested = folder / corpus
-    return nested if nested.is_dir() else folder
 
 
 def read_assertion_gold(corpus: str, path: str | Path) -> list[CorpusDocument]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 PROBLEM = "PROBLEM"
 TEST = "TEST"
@@ -181,3 +182,13 @@ def total_label_counts(documents: Iterable[CorpusDocument]) -> Counter[str]:
     for doc in documents:
         total.update(doc.label_counts())
     return total
+
+
+def corpus_folder(corpus: str, path: str | Path) -> Path:
+    """The folder of ``corpus`` given ``path``: ``path/<corpus>`` when that folder exists
+    (``path`` is a data folder holding several corpora, like ``../shared/data``), else
+    ``path`` itself. The brat reader walks folders recursively, so without this a data
+    folder would mix every corpus under it into one."""
+    folder = Path(path)
+    nested = folder / corpus
+    return nested if nested.is_dir() else folder

@@ -18,6 +18,7 @@ from clinical_ner.corpora.document import (
     CorpusDocument,
     NoCorpusFilesError,
     UnknownCorpusError,
+    corpus_folder,
     total_dropped,
     total_label_counts,
 )
@@ -56,7 +57,8 @@ def read(corpus_name: str, path: str | Path) -> list[CorpusDocument]:
     Args:
         corpus_name: one of :func:`corpus_names` (case-insensitive; ``_`` and ``-`` are
             the same, so ``ncbi_disease`` works).
-        path: the folder or file.
+        path: the folder or file, or a data folder holding the corpus as ``<path>/<name>``
+            (like ``../shared/data``).
 
     Returns:
         Documents in a deterministic order, spans with ``end`` inclusive. Counts of what
@@ -74,7 +76,7 @@ def read(corpus_name: str, path: str | Path) -> list[CorpusDocument]:
             f"unknown corpus {corpus_name!r}; use one of {', '.join(corpus_names())} "
             "(brat and conll read any corpus in those formats)"
         )
-    path = Path(path)
+    path = corpus_folder(key, path)
     if not path.exists():
         raise NoCorpusFilesError(
             f"{path} does not exist; pass the folder that holds the {key} files "

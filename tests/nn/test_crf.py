@@ -209,6 +209,30 @@ def test_marginals_match_brute_force(lengths):
 
 
 @pytest.mark.parametrize("lengths", LENGTHS)
+def test_probability_space_marginals_equal_log_space(lengths):
+    crf = make_crf()
+    emissions, mask = random_batch(crf.num_tags, lengths)
+    emissions = emissions * 8  # sharper scores than random_batch gives
+    torch.testing.assert_close(
+        crf.marginals(emissions, mask), crf._log_space_marginals(emissions, mask)
+    )
+
+
+def test_marginals_fall_back_to_log_space_when_probabilities_underflow():
+    crf = make_crf()
+    # Scores 2,000 apart underflow exp() even in float64; at position 0 the only tag
+    # left with mass (I-PROBLEM) is a forbidden start, so probability space gets 0 / 0.
+    emissions = torch.full((1, 2, crf.num_tags), -2000.0, dtype=torch.float64)
+    emissions[0, 0, 2] = 0.0
+    emissions[0, 1, 0] = 0.0
+    mask = torch.ones(1, 2, dtype=torch.bool)
+    marginals = crf.marginals(emissions, mask)
+    assert torch.isfinite(marginals).all()
+    torch.testing.assert_close(marginals, crf._log_space_marginals(emissions, mask))
+    torch.testing.assert_close(marginals.sum(dim=2), torch.ones(1, 2, dtype=torch.float64))
+
+
+@pytest.mark.parametrize("lengths", LENGTHS)
 @pytest.mark.parametrize("constraints", ["bio", None])
 def test_viterbi_matches_brute_force(lengths, constraints):
     crf = make_crf(constraints=constraints)

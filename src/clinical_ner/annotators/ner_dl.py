@@ -70,7 +70,7 @@ def pick_device(name: str) -> torch.device:
 
 # Sentences decoded by one CRF pass. The CRF steps through positions one at a time, so
 # fewer, larger passes cost less; 512 keeps a pass's tensors a few MB for long sentences.
-CRF_GROUP_SENTENCES = 512
+CRF_GROUP_SENTENCES = 128
 
 
 def _replay(arrays: list[np.ndarray]):

@@ -6,7 +6,11 @@ Every measurement runs in a fresh subprocess (so peak RSS is that configuration'
 tokens/s, documents/s and wall time for ``--runs`` runs (median reported), peak RSS, and
 cold start (interpreter start + import + model load + first note, measured from outside).
 Thread counts are set with ``torch.set_num_threads`` (ours) and the usual OpenMP/BLAS
-variables (both).
+variables (both). With 2 threads, ours also runs as ``LightPipeline(workers=2)`` (two
+pipeline threads of one torch thread each) and spaCy also as ``nlp.pipe(n_process=2)``
+(two processes; its peak RSS is then the parent's, and the largest child's is recorded
+as ``peak_rss_child_mb``). The summary compares our best configuration with each spaCy
+configuration at the same thread count.
 
     python benchmarks/speed.py [--data ../shared/data] [--notes 1000] [--runs 3]
         [--spacy-model /tmp/peers/spacy/model-best] [--device cpu|cuda]
@@ -62,7 +66,8 @@ def worker(args: argparse.Namespace) -> None:
 
         def run_once() -> tuple[int, int]:
             tokens = chunks = 0
-            for doc in nlp.pipe(notes, batch_size=64):
+            # "N workers" for spaCy is its own parallelism: N processes (nlp.pipe n_process).
+            for doc in nlp.pipe(notes, batch_size=64, n_process=args.workers):
                 tokens += len(doc)
                 chunks += len(doc.ents)
             return tokens, chunks
@@ -80,6 +85,7 @@ def worker(args: argparse.Namespace) -> None:
         "seconds_per_run": seconds, "median_seconds": median,
         "tokens_per_second": counts[0] / median, "documents_per_second": len(notes) / median,
         "peak_rss_mb": _peak_rss_mb(),
+        "peak_rss_child_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
     }))
 
 
@@ -132,12 +138,15 @@ def plot(results: list[dict], path: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    labels = [
-        f"{r['engine']}\n{r['threads']} thr" + (f", {r['workers']} workers" if r.get("workers", 1) > 1 else "")
-        for r in results
-    ]
+    def label(r: dict) -> str:
+        parallel = "" if r.get("workers", 1) == 1 else (
+            f", {r['workers']} workers" if r["engine"] == "ours" else f", {r['workers']} procs"
+        )
+        return f"{r['engine']}\n{r['threads']} thr{parallel}"
+
+    labels = [label(r) for r in results]
     values = [r["tokens_per_second"] for r in results]
-    fig, ax = plt.subplots(figsize=(6, 3.5))
+    fig, ax = plt.subplots(figsize=(7.5, 3.5))
     ax.bar(labels, values, color=["#2a7ab9" if r["engine"] == "ours" else "#999999" for r in results])
     ax.set_ylabel("tokens / second")
     ax.set_title("Full NER pipeline on 1,000 MTSamples notes (CPU)")
@@ -145,6 +154,22 @@ def plot(results: list[dict], path: Path) -> None:
         ax.text(i, v, f"{v:,.0f}", ha="center", va="bottom", fontsize=8)
     fig.tight_layout()
     fig.savefig(path, dpi=120)
+
+
+def summary(results: list[dict]) -> list[str]:
+    """Per thread count: our best configuration against each spaCy configuration."""
+    lines = []
+    for threads in sorted({r["threads"] for r in results}):
+        same = [r for r in results if r["threads"] == threads]
+        ours = max((r for r in same if r["engine"] == "ours"), key=lambda r: r["tokens_per_second"])
+        for peer in (r for r in same if r["engine"] == "spacy"):
+            lines.append(
+                f"{threads} thread(s): ours (workers={ours['workers']}) "
+                f"{ours['tokens_per_second']:,.0f} tokens/s = "
+                f"{ours['tokens_per_second'] / peer['tokens_per_second']:.2f}x spaCy "
+                f"(n_process={peer['workers']}, {peer['tokens_per_second']:,.0f} tokens/s)"
+            )
+    return lines
 
 
 def main() -> None:
@@ -172,8 +197,13 @@ def main() -> None:
             results.append(measure("ours", threads, args, workers=threads))
         if args.spacy_model:
             results.append(measure("spacy", threads, args))
+            if threads > 1:
+                results.append(measure("spacy", threads, args, workers=threads))
     payload = {"benchmark": "speed", "workload": f"first {args.notes} deduplicated MTSamples notes by note id",
-               "runs": args.runs, "results": results, "machine": machine()}
+               "runs": args.runs, "results": results, "summary": summary(results),
+               "machine": machine()}
+    for line in payload["summary"]:
+        print(line)
     if args.spacy_model:
         import spacy
 

@@ -27,6 +27,7 @@ import pyarrow as pa
 
 from clinical_ner.annotators.base import Row, Transformer
 from clinical_ner.errors import ResourceNotFoundError
+from clinical_ner.gc_pause import gc_paused
 from clinical_ner.spark.schema import from_arrow, to_arrow
 
 _MODELS: dict[tuple[str, str], Transformer] = {}
@@ -122,9 +123,10 @@ def run_plan(plan: dict[str, Any], batches: Iterator[pa.RecordBatch]) -> Iterato
             for col in annotation_inputs:
                 for row, value in zip(rows, from_arrow(part.column(col)), strict=True):
                     row[col] = value
-            for stage in stages:
-                stage.transform_rows(rows)
-            made = {name: to_arrow([row[name] for row in rows]) for name in outputs}
+            with gc_paused():  # why: see clinical_ner.gc_pause
+                for stage in stages:
+                    stage.transform_rows(rows)
+                made = {name: to_arrow([row[name] for row in rows]) for name in outputs}
             columns = [made[name] if name in made else part.column(name) for name in names]
             columns += [made[name] for name in appended]
             yield pa.RecordBatch.from_arrays(columns, names=names + appended)

@@ -12,7 +12,7 @@ malformed JSON body are sent: both must get a 4xx while the others keep being se
 
 Without ``--model``, the shipped ``ner_clinical`` is used when
 ``src/clinical_ner/models/ner_clinical_en`` exists; otherwise a toy model with the recipe's
-layer sizes (200-d vectors, 200 LSTM units, 50 char filters, a few seconds of training on
+layer sizes (200-d vectors, 128 LSTM units, 50 char filters, a few seconds of training on
 synthetic sentences: its compute per token matches the real model, its accuracy does not)
 is built in a temporary folder. The result says which. JSON to
 ``benchmarks/results/service_load.json``.
@@ -65,7 +65,7 @@ def toy_model(folder: Path) -> Path:
     vocab = sorted({t.lower() for s in sentences for t in s.tokens})
     store = WordVectorStore.from_vectors(
         vocab, rng.normal(size=(len(vocab), 200)).astype(np.float32), method="random")
-    config = TrainingConfig(max_epochs=2, patience=100, threads=1)  # the recipe's sizes
+    config = TrainingConfig(max_epochs=2, patience=100, threads=1, lstm_hidden=128)  # the recipe's sizes
     trainer = Trainer(config, sentences, store, dev=sentences[:20], progress=False)
     list(trainer.run())
     NerDLModel(trainer.network, trainer.chars, {"name": "ner_clinical", "version": "toy-sized"}

@@ -9,7 +9,7 @@ median is reported, with documents/s and tokens/s.
     python benchmarks/spark.py [--data ../shared/data] [--notes 1000] [--runs 3]
         [--model ner_clinical] [--stand-in]
 
-``--stand-in`` trains, in seconds, a model of the shipped architecture (BiLSTM 200, char
+``--stand-in`` trains, in seconds, a model of the shipped architecture (BiLSTM 128, char
 CNN 50, 200-dimensional vectors over the notes' vocabulary) on a toy task, for machines
 without the pretrained model: the speed is the architecture's, the entities are not
 meaningful, and the JSON says so.
@@ -53,7 +53,8 @@ def stand_in_model(notes: list[str], folder: Path, dim: int) -> tuple[Path, Path
         tags[3], tags[4], tags[8] = "B-PROBLEM", "I-PROBLEM", "B-TREATMENT"
         tags[10] = "B-TEST"
         sentences.append(TaggedSentence(tokens, tags))
-    trainer = Trainer(TrainingConfig(max_epochs=1, threads=2), sentences, store, progress=False)
+    trainer = Trainer(TrainingConfig(max_epochs=1, threads=2, lstm_hidden=128), sentences, store,
+                      progress=False)
     list(trainer.run())
     ner_dir, emb_dir = folder / "ner_stand_in", folder / "embeddings_stand_in"
     NerDLModel(trainer.network, trainer.chars, {"name": "stand_in"}).save(ner_dir)

@@ -158,3 +158,21 @@ def test_bfloat16_inference_keeps_float32_weights(trained, tmp_path):
     assert low.network.emission.weight.dtype == torch.float32  # the saved weights
     with pytest.raises(ConfigurationError):
         ner.copy().setPrecision("float16")
+
+
+def test_many_sentences_decode_like_one_at_a_time(trained, toy_data):
+    # More sentences than one CRF pass takes (CRF_GROUP_SENTENCES), of varied lengths, so
+    # emissions of several BiLSTM batches are padded together and decoded in several passes.
+    from clinical_ner.annotators.ner_dl import CRF_GROUP_SENTENCES
+
+    ner, _ = trained
+    ner = ner.copy().setPrecision("float32").setBatchSize(16)
+    train, _, store = toy_data
+    sentences = [list(s.tokens[: 1 + i % len(s.tokens)]) for i, s in enumerate(train * 6)]
+    assert len(sentences) > 2 * CRF_GROUP_SENTENCES
+    vectors = [store.lookup(s) for s in sentences]
+    tags, confidences, _ = ner.tag_sentences(sentences, vectors)
+    for i in range(0, len(sentences), 37):
+        [one_tags], [one_confidences], _ = ner.tag_sentences([sentences[i]], [vectors[i]])
+        assert tags[i] == one_tags
+        assert confidences[i] == pytest.approx(one_confidences, abs=1e-5)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from itertools import groupby
 from pathlib import Path
 from typing import Any
 
@@ -305,14 +306,13 @@ class NerDLModel(Transformer):
                     f"model was trained on {network.word_dim}-dimensional ones "
                     f"({self.getOrDefault('storageRef')}); use the same embeddings"
                 )
-            sentence_ids = [t.metadata.get("sentence", "0") for t in tokens]
             first = 0
-            for k in range(1, len(tokens) + 1):
-                if k == len(tokens) or sentence_ids[k] != sentence_ids[first]:
-                    spans.append((r, first, k))
-                    sentences.append([t.result for t in tokens[first:k]])
-                    vectors.append(matrix[first:k])
-                    first = k
+            for _, run in groupby(t.metadata.get("sentence", "0") for t in tokens):
+                stop = first + sum(1 for _ in run)
+                spans.append((r, first, stop))
+                sentences.append([t.result for t in tokens[first:stop]])
+                vectors.append(matrix[first:stop])
+                first = stop
         tags, confidences, scores = self.tag_sentences(sentences, vectors)
         include_confidence = self.getOrDefault("includeConfidence") or scores is not None
         labels = network.labels
@@ -322,6 +322,15 @@ class NerDLModel(Transformer):
         for g, (r, first, stop) in enumerate(spans):
             tokens = rows[r][token_col][first:stop]
             sentence_id = tokens[0].metadata.get("sentence", "0")
+            if include_confidence and scores is None:
+                # The default output, built in one pass: this loop runs once per token.
+                rows[r][out_col].extend([
+                    Annotation(entity_type, t.begin, t.end, tag,
+                               {"word": t.result, "sentence": sentence_id,
+                                "confidence": f"{confidence:.4f}"})
+                    for t, tag, confidence in zip(tokens, tags[g], confidences[g], strict=True)
+                ])
+                continue
             metadata = [{"word": t.result, "sentence": sentence_id} for t in tokens]
             if scores is not None:
                 for k, token_scores in enumerate(scores[g].tolist()):

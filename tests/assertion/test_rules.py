@@ -314,6 +314,9 @@ def test_uncertainty_added(status, text, phrase):
         ("She was admitted with adrenal crisis triggered by pneumonia.", "adrenal crisis"),
         ("She was admitted with adrenal crisis triggered by pneumonia.", "pneumonia"),
         ("Her pain was aggravated by chewing.", "pain"),
+        # pain that is worse under a condition is there without it
+        ("Chest pain, worse on exertion.", "Chest pain"),
+        ("Dyspnea, worse when lying flat, since Monday.", "Dyspnea"),
         # a condition looks back only: the next list item is not conditional
         ("Worsening dyspnea on exertion, paroxysmal nocturnal dyspnea, and leg edema.",
          "leg edema"),

@@ -10,7 +10,7 @@ micro-F1 per corpus and combined).
         [--peers-json benchmarks/results/peers.json]  # reuse an earlier peers run
 
 Without ``--model`` it trains ours with the shipped recipe (``configs/ner_clinical.json``,
-about 25 minutes on 2 cores); without ``--peers-json`` it trains the peers (about 12
+about 25 minutes on 2 cores); without ``--peers-json`` it trains the peers (about 18
 minutes). Results: ``benchmarks/results/accuracy.json`` and ``accuracy.png``.
 """
 

@@ -45,8 +45,8 @@ def test_annotate_shows_the_assertion_status():
     chest = entities["chest pain"]
     assert chest["assertion"] == "absent" and chest["label"] == "PROBLEM"
     assert NEGATED[chest["begin"] : chest["end"] + 1] == "chest pain"
-    # the keys of before are all still there (the status is one more key)
-    assert set(chest) == {"label", "begin", "end", "text", "confidence", "assertion"}
+    # the keys of before are all still there (the status and section are more keys)
+    assert set(chest) == {"label", "begin", "end", "text", "confidence", "assertion", "section"}
     assert entities["aspirin"]["assertion"] == "present"
 
     code, out = run(["annotate", "--format", "table", NEGATED])

@@ -17,6 +17,7 @@ from clinical_ner.annotators import (
     DocumentAssembler,
     Finisher,
     NerConverter,
+    SectionDetector,
     SentenceDetector,
     Tokenizer,
 )
@@ -65,6 +66,7 @@ __all__ = [
     "Pipeline",
     "PipelineModel",
     "ResourceNotFoundError",
+    "SectionDetector",
     "SentenceDetector",
     "Tokenizer",
     "WordEmbeddingsModel",

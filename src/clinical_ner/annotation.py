@@ -17,6 +17,7 @@ class AnnotatorType:
     """The ``annotatorType`` values used by the stages (Spark NLP's names)."""
 
     DOCUMENT = "document"
+    SECTION = "section"
     TOKEN = "token"
     WORD_EMBEDDINGS = "word_embeddings"
     NAMED_ENTITY = "named_entity"

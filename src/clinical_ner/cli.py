@@ -51,12 +51,18 @@ def _table(record: dict[str, Any], index: int) -> str:
         asserted = any("assertion" in e for e in entities)
         width = max([len("status"), *(len(e.get("assertion") or "") for e in entities)])
         status = f"  {'status':<{width}}" if asserted else ""
-        lines.append(f"{'label':<10} {'begin':>6} {'end':>6} {'conf':>5}{status}  text")
+        # The section column is there when the pipeline has a section stage.
+        sectioned = any("section" in e for e in entities)
+        section_width = max([len("section"), *(len(e.get("section") or "") for e in entities)])
+        section = f"  {'section':<{section_width}}" if sectioned else ""
+        lines.append(f"{'label':<10} {'begin':>6} {'end':>6} {'conf':>5}{status}{section}  text")
         for e in entities:
             conf = "" if e["confidence"] is None else f"{e['confidence']:.2f}"
             status = f"  {e.get('assertion') or '':<{width}}" if asserted else ""
+            section = f"  {e.get('section') or '':<{section_width}}" if sectioned else ""
             lines.append(
-                f"{e['label']:<10} {e['begin']:>6} {e['end']:>6} {conf:>5}{status}  {e['text']}"
+                f"{e['label']:<10} {e['begin']:>6} {e['end']:>6} {conf:>5}{status}{section}"
+                f"  {e['text']}"
             )
     return "\n".join(lines)
 

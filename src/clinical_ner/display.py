@@ -160,6 +160,8 @@ def status_text(status: str) -> str:
 
 def _title(label: str, chunk: Annotation, status: str | None = None) -> str:
     head = label if status in (None, "", "present") else f"{label}, {status_text(status)}"
+    if chunk.metadata.get("section"):
+        head += f", section {chunk.metadata['section']}"
     confidence = chunk.metadata.get("confidence")
     if confidence is None:
         return head

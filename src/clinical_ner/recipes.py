@@ -8,6 +8,7 @@ from clinical_ner.annotators import (
     ContextualAssertion,
     DocumentAssembler,
     NerConverter,
+    SectionDetector,
     SentenceDetector,
     Tokenizer,
 )
@@ -31,11 +32,15 @@ def clinical_pipeline(
     device: str = "auto",
     batch_size: int = 64,
     assertion: bool = True,
+    sections: bool = True,
 ) -> PipelineModel:
     """The model card's pipeline: document -> sentence -> token -> embeddings -> ner ->
     ner_chunk, with a pretrained model by name (or a model folder path). The embeddings
     default to the ones the model was trained with (its ``storage_ref``), found beside a
-    model folder or as a pretrained resource. With ``assertion`` (default) a
+    model folder or as a pretrained resource. With ``sections`` (default) a
+    :class:`SectionDetector` adds the ``section`` column after the document: sentences
+    never join a header to its body, header tokens are tagged ``O`` and every chunk's
+    metadata names its ``section``. With ``assertion`` (default) a
     :class:`ContextualAssertion` stage adds the ``assertion`` column (one status per chunk)."""
     from clinical_ner.annotators.ner_dl import NerDLModel  # torch loads only when needed
     from clinical_ner.annotators.word_embeddings import WordEmbeddingsModel
@@ -50,15 +55,19 @@ def clinical_pipeline(
         if Path(embeddings_name).is_dir()
         else WordEmbeddingsModel.pretrained(str(embeddings_name))
     )
+    section = ["section"] if sections else []
     return Pipeline(
         [
             DocumentAssembler().setInputCol("text").setOutputCol("document"),
-            SentenceDetector().setInputCols(["document"]).setOutputCol("sentence"),
+            *([SectionDetector().setInputCols(["document"]).setOutputCol("section")]
+              if sections else []),
+            SentenceDetector().setInputCols(["document", *section]).setOutputCol("sentence"),
             Tokenizer().setInputCols(["sentence"]).setOutputCol("token"),
             vectors.setInputCols(["sentence", "token"]).setOutputCol("embeddings"),
-            ner.setInputCols(["sentence", "token", "embeddings"]).setOutputCol("ner")
+            ner.setInputCols(["sentence", "token", "embeddings", *section]).setOutputCol("ner")
             .setDevice(device).setBatchSize(batch_size),
-            NerConverter().setInputCols(["sentence", "token", "ner"]).setOutputCol("ner_chunk"),
+            NerConverter().setInputCols(["sentence", "token", "ner", *section])
+            .setOutputCol("ner_chunk"),
             *([ContextualAssertion().setInputCols(["sentence", "ner_chunk"])
                .setOutputCol("assertion")] if assertion else []),
         ]

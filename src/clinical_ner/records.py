@@ -14,7 +14,8 @@ def _span(annotation: Annotation) -> dict[str, Any]:
 def entity_record(chunk: Annotation, assertion: Annotation | None = None) -> dict[str, Any]:
     """``{"label", "begin", "end", "text", "confidence"}`` of one chunk; ``end`` inclusive,
     ``confidence`` a float or None when the model did not report one. With the chunk's
-    ``assertion`` annotation the record also has ``"assertion"`` (its status)."""
+    ``assertion`` annotation the record also has ``"assertion"`` (its status), and a chunk
+    from a pipeline with a SectionDetector has ``"section"`` (its canonical section name)."""
     confidence = chunk.metadata.get("confidence")
     record = {
         "label": chunk.metadata.get("entity", ""),
@@ -23,6 +24,8 @@ def entity_record(chunk: Annotation, assertion: Annotation | None = None) -> dic
     }
     if assertion is not None:
         record["assertion"] = assertion.result
+    if "section" in chunk.metadata:
+        record["section"] = chunk.metadata["section"]
     return record
 
 

@@ -304,3 +304,83 @@ def test_contextual_assertion_parameters_save_and_load(spark, toy_models, fitted
         {"rash": "present", "metformin": "present"},  # the bundled "no" was replaced
     ]
     assert fused == alone == light == expected
+
+
+SECTIONED_NOTES = [
+    "CHIEF COMPLAINT:, Chest pain.,HISTORY OF PRESENT ILLNESS:, Patient reports fever.,"
+    "MEDICATIONS:, Aspirin 81 mg.,FAMILY HISTORY:, Mother had cough.",
+    "HISTORY:\nPt. c/o fever x3 days.\nPHYSICAL EXAMINATION\nLungs: clear. BP: 120/80\n"
+    "Stable. PLAN: Started aspirin for chest pain.",
+    "No headers here, only chest pain and fever .",
+]
+
+
+def test_sections_match_light_pipeline_and_reach_every_chunk(spark, toy_models, fitted, tmp_path):
+    from pyspark.ml import PipelineModel
+
+    from clinical_ner import ContextualAssertion as LocalAssertion
+    from clinical_ner import SectionDetector as LocalSectionDetector
+    from clinical_ner import SentenceDetector as LocalSentenceDetector
+    from clinical_ner.annotators.ner_dl import NerDLModel as LocalNerDLModel
+    from clinical_ner.spark import (
+        ContextualAssertion,
+        NerConverter,
+        NerDLModel,
+        SectionDetector,
+        SentenceDetector,
+    )
+
+    ner_dir, emb_dir = toy_models
+    document, _, tokenizer, embeddings, _, _ = fitted.stages
+    spark_model = PipelineModel(stages=[
+        document,
+        SectionDetector().setInputCols(["document"]).setOutputCol("section"),
+        SentenceDetector().setInputCols(["document", "section"]).setOutputCol("sentence"),
+        tokenizer, embeddings,
+        NerDLModel.load(str(ner_dir)).setInputCols(["sentence", "token", "embeddings", "section"]),
+        NerConverter().setInputCols(["sentence", "token", "ner", "section"]),
+        ContextualAssertion().setInputCols(["sentence", "ner_chunk"]),
+    ])
+    results = spark_model.transform(notes_frame(spark, SECTIONED_NOTES))
+    assert results._jdf.queryExecution().optimizedPlan().toString().count("MapInArrow") == 1
+    assert results.schema["section"].metadata == {"annotatorType": "section"}
+    rows = collected(results)
+
+    from clinical_ner import (
+        DocumentAssembler,
+        LightPipeline,
+        Pipeline,
+        Tokenizer,
+    )
+    from clinical_ner import NerConverter as LocalNerConverter
+    from clinical_ner.annotators.word_embeddings import WordEmbeddingsModel
+
+    light = LightPipeline(Pipeline([
+        DocumentAssembler(), LocalSectionDetector(),
+        LocalSentenceDetector().setInputCols(["document", "section"]), Tokenizer(),
+        WordEmbeddingsModel.load(emb_dir).setInputCols(["sentence", "token"]),
+        LocalNerDLModel.load(ner_dir).setInputCols(["sentence", "token", "embeddings", "section"]),
+        LocalNerConverter().setInputCols(["sentence", "token", "ner", "section"]),
+        LocalAssertion(),
+    ]).fit())
+    expected = light.fullAnnotate(SECTIONED_NOTES)
+    for row, local, text in zip(rows, expected, SECTIONED_NOTES, strict=True):
+        assert [(s["begin"], s["end"], s["metadata"]) for s in row["section"]] == [
+            (s.begin, s.end, s.metadata) for s in local["section"]]
+        assert [(c["begin"], c["end"], c["metadata"]) for c in row["ner_chunk"]] == [
+            (c.begin, c.end, c.metadata) for c in local["ner_chunk"]]
+        assert [a["result"] for a in row["assertion"]] == [a.result for a in local["assertion"]]
+        headers = [(int(s["metadata"]["header_begin"]), int(s["metadata"]["header_end"]))
+                   for s in row["section"] if s["metadata"]["header_begin"] != "-1"]
+        for chunk in row["ner_chunk"]:
+            assert chunk["metadata"]["section"]
+            assert all(chunk["end"] < b or chunk["begin"] > e for b, e in headers)
+            assert text[chunk["begin"] : chunk["end"] + 1] == chunk["result"]
+    names = [s["metadata"]["name"] for s in rows[0]["section"]]
+    assert names == ["chief_complaint", "history_of_present_illness", "medications", "family_history"]
+    assert [s["metadata"]["name"] for s in rows[2]["section"]] == ["unknown"]
+
+    path = str(tmp_path / "sectioned")
+    spark_model.write().overwrite().save(path)
+    loaded = collected(PipelineModel.load(path).transform(notes_frame(spark, SECTIONED_NOTES)))
+    assert [r["ner_chunk"] for r in loaded] == [r["ner_chunk"] for r in rows]

@@ -48,7 +48,11 @@ class as ``result``, and metadata ``chunk`` (the chunk's index), ``entity``,
 ``chunk_text``, ``sentence``, and when a trigger decided it ``trigger``, ``trigger_begin``,
 ``trigger_end`` (character offsets in the original text, end inclusive) and
 ``trigger_direction``, and ``via_list`` ``"true"`` when the class came from a list
-neighbour; ``assessed`` is ``"false"`` for chunks the label filter skipped.
+neighbour; ``assessed`` is ``"false"`` for chunks the label filter skipped. A chunk with a
+``section`` (from the SectionDetector, through the NerConverter) keeps it in the metadata,
+and when no trigger reaches it its section's rule decides (``section_rule`` names the
+section): problems under ``family_history`` are about someone else and under
+``discharge_instructions`` hypothetical, by the lexicon's ``section`` rules.
 
 The lexicon (format in :mod:`clinical_ner.annotators.assertion_lexicon`) is a data file
 bundled in the package; ``setLexicon(path)`` replaces it, ``addTriggers`` extends it. Both
@@ -72,6 +76,7 @@ from clinical_ner.annotators.assertion_lexicon import (
     POSSIBLE,
     PRESENT,
     PSEUDO,
+    SECTION_RULE,
     SOMEONE_ELSE,
     TERMINATE,
     TOKEN_RE,
@@ -164,7 +169,12 @@ class _Lexicon:
 
     def __init__(self, rules: Iterable[LexiconRule]) -> None:
         by_phrase: dict[tuple[str, ...], list[LexiconRule]] = {}
+        #: section name -> the class of its chunks that no trigger reaches
+        self.section_defaults: dict[str, str] = {}
         for rule in rules:
+            if rule.direction == SECTION_RULE:
+                self.section_defaults[rule.phrase.strip().lower()] = rule.category
+                continue
             by_phrase.setdefault(rule.tokens, []).append(rule)
         self.index: dict[str, list[tuple[tuple[str, ...], tuple[LexiconRule, ...]]]] = {}
         for tokens, group in by_phrase.items():
@@ -318,8 +328,14 @@ class ContextualAssertion(Transformer):
                 metadata["sentence"] = ordered[w].metadata.get("sentence", str(w))
             result = PRESENT
             decision = decided.get(index)
+            section = chunk.metadata.get("section", "")
+            if section:
+                metadata["section"] = section
             if not assessed[index]:
                 metadata["assessed"] = "false"
+            elif decision is None and section in lexicon.section_defaults:
+                result = lexicon.section_defaults[section]
+                metadata["section_rule"] = section
             elif decision is not None:
                 result, scope = decision.category, decision.scope
                 first, last = decision.trigger_span

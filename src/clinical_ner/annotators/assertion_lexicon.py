@@ -17,6 +17,11 @@ The lexicon is a UTF-8, tab-separated text file, one rule a line::
   ``terminate`` (a word that ends every scope that reaches it: ``but``, ``however``).
 - ``direction``: ``forward`` (scope runs after the trigger: "no fever"), ``backward``
   (before it: "fever resolved"), or ``both``; ignored for ``pseudo`` and ``terminate``.
+  ``section`` makes a section rule: the phrase is a canonical section name (from the
+  SectionDetector, in each chunk's ``section`` metadata) and the category is the class of
+  every assessed chunk of that section that no trigger reaches ("family_history
+  associated_with_someone_else section": "FAMILY HISTORY: Diabetes." is about someone
+  else, while "FAMILY HISTORY: No diabetes." stays absent).
 - ``window``: optional, the largest scope of this rule in word tokens (punctuation does
   not count); empty means the stage's ``scopeWindow``.
 
@@ -49,7 +54,10 @@ PSEUDO = "pseudo"
 TERMINATE = "terminate"
 #: Every category a lexicon rule may have.
 CATEGORIES: tuple[str, ...] = (*ASSERTION_CLASSES[1:], PSEUDO, TERMINATE)
-DIRECTIONS: tuple[str, ...] = ("forward", "backward", "both")
+#: The direction of a section rule: its phrase is a section name (``family_history``) and its
+#: category the class of the assessed chunks of that section that no trigger reaches.
+SECTION_RULE = "section"
+DIRECTIONS: tuple[str, ...] = ("forward", "backward", "both", SECTION_RULE)
 
 #: The word tokens of a sentence or a phrase: letter/digit runs (with an inner apostrophe,
 #: "patient's") or one other non-space character.

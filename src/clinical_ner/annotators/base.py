@@ -44,12 +44,15 @@ class Stage:
     """A pipeline stage with Spark NLP-style parameters.
 
     Subclasses set ``PARAMS`` (their own parameters), ``INPUT_TYPES`` (annotator types of
-    the input columns, in order) and ``OUTPUT_TYPE``. Stages that hold learned state (model
+    the input columns, in order), ``OPTIONAL_INPUT_TYPES`` (columns that may follow them)
+    and ``OUTPUT_TYPE``. Stages that hold learned state (model
     weights, vocabularies) override :meth:`save_state` and :meth:`load_state`.
     """
 
     PARAMS: ClassVar[tuple[Param, ...]] = ()
     INPUT_TYPES: ClassVar[tuple[str, ...]] = ()
+    #: Input columns a stage may read after the required ones (the ``section`` column).
+    OPTIONAL_INPUT_TYPES: ClassVar[tuple[str, ...]] = ()
     OUTPUT_TYPE: ClassVar[str] = ""
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
@@ -121,6 +124,14 @@ class Stage:
         """Columns to read, in the order of ``INPUT_TYPES``; a list or varargs."""
         if len(cols) == 1 and not isinstance(cols[0], str):
             cols = tuple(cols[0])
+        required, optional = self.INPUT_TYPES, self.OPTIONAL_INPUT_TYPES
+        if required and not len(required) <= len(cols) <= len(required) + len(optional):
+            expected = list(required) + [f"{t} (optional)" for t in optional]
+            raise ConfigurationError(
+                f"{type(self).__name__} reads {len(required)}"
+                f"{f' or {len(required) + len(optional)}' if optional else ''} columns of "
+                f"types {expected}, in that order; got {len(cols)}: {[str(c) for c in cols]}"
+            )
         return self._set(inputCols=[str(c) for c in cols])
 
     def setInputCol(self, col: str) -> Stage:

@@ -6,6 +6,11 @@ IOB1, IOB2 and BIOES are read by one rule, :func:`clinical_ner.tags.chunk_spans`
 A chunk's ``confidence`` is the mean of its tokens' ``confidence`` metadata (when the NER
 stage wrote it); ``setThreshold`` drops chunks below a confidence. ``setWhiteList`` keeps
 only the listed entity types, ``setBlackList`` drops the listed ones.
+
+With a ``section`` column as a fourth input (``setInputCols(["sentence", "token", "ner",
+"section"])``) every chunk's metadata has ``section``, the canonical name of the section it
+starts in, and a chunk that overlaps a section header is dropped (the NER stage already tags
+header tokens ``O`` when it reads the same column; this also holds for other taggers).
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ class NerConverter(Transformer):
         Param("preservePosition", True, "kept for Spark NLP compatibility; always true"),
     )
     INPUT_TYPES = (AnnotatorType.DOCUMENT, AnnotatorType.TOKEN, AnnotatorType.NAMED_ENTITY)
+    OPTIONAL_INPUT_TYPES = (AnnotatorType.SECTION,)
     OUTPUT_TYPE = AnnotatorType.CHUNK
 
     def __init__(self) -> None:
@@ -50,7 +56,8 @@ class NerConverter(Transformer):
         return self._set(preservePosition=bool(value))
 
     def annotate(self, inputs: Sequence[list[Annotation]]) -> list[Annotation]:
-        sentences, tokens, tags = inputs
+        sentences, tokens, tags = inputs[:3]
+        sections = _SectionIndex(inputs[3] if len(inputs) > 3 else [])
         if len(tokens) != len(tags):
             raise ConfigurationError(
                 f"NerConverter got {len(tokens)} tokens but {len(tags)} NER tags; the NER "
@@ -69,6 +76,9 @@ class NerConverter(Transformer):
             if confidence is not None and confidence < threshold:
                 continue
             begin, end = members[0].begin, members[-1].end
+            section = sections.locate(begin, end)
+            if section is None:  # the chunk overlaps a header
+                continue
             sentence = sentence_by_id.get(sentence_id)
             if sentence is None:
                 raise ConfigurationError(
@@ -76,6 +86,8 @@ class NerConverter(Transformer):
                     "read the same sentence column as the tokenizer"
                 )
             metadata = {"entity": label, "sentence": sentence_id, "chunk": str(len(chunks))}
+            if section:
+                metadata["section"] = section
             if confidence is not None:
                 metadata["confidence"] = f"{confidence:.4f}"
             chunks.append(
@@ -106,3 +118,29 @@ def _group(
             groups.append((sentence_id, label, list(sentence_tags[i : j + 1])))
         first = end
     return groups
+
+
+class _SectionIndex:
+    """Which section a span lies in, for spans asked in text order (a moving pointer, so
+    one row costs one pass over its sections)."""
+
+    def __init__(self, sections: Sequence[Annotation]) -> None:
+        self.sections = sorted(sections, key=lambda s: s.begin)
+        self.at = 0
+
+    def locate(self, begin: int, end: int) -> str | None:
+        """The name of the section holding ``begin`` (``""`` when there are no sections),
+        or ``None`` when ``[begin, end]`` overlaps a header."""
+        if not self.sections:
+            return ""
+        sections = self.sections
+        while self.at + 1 < len(sections) and sections[self.at + 1].begin <= begin:
+            self.at += 1
+        name = "unknown"
+        for section in sections[self.at : self.at + 2]:
+            header_begin = int(section.metadata.get("header_begin", "-1"))
+            if header_begin >= 0 and header_begin <= end and begin <= int(section.metadata["header_end"]):
+                return None
+            if section.begin <= begin:
+                name = section.metadata.get("name", "unknown")
+        return name

@@ -22,6 +22,7 @@ import torch
 
 from clinical_ner.annotation import Annotation, AnnotatorType
 from clinical_ner.annotators.base import Param, Row, Transformer
+from clinical_ner.annotators.section_detector import header_spans
 from clinical_ner.errors import ConfigurationError
 from clinical_ner.nn.features import CharVocabulary, length_sorted_batches, make_batch
 from clinical_ner.nn.tagger import BiLstmCnnCrf
@@ -74,6 +75,25 @@ def pick_device(name: str) -> torch.device:
 CRF_GROUP_SENTENCES = 128
 
 
+def _tag_headers_outside(tags: list[Annotation], headers: list[tuple[int, int]]) -> None:
+    """Set every tag whose token lies in a header span to ``O`` (confidence 1), in place.
+
+    Args:
+        tags: one row's ``named_entity`` annotations, in text order.
+        headers: ``(begin, end)`` character spans, end inclusive, sorted.
+    """
+    h = 0
+    for tag in tags:
+        while h < len(headers) and headers[h][1] < tag.begin:
+            h += 1
+        if h == len(headers):
+            return
+        if headers[h][0] <= tag.end and tag.begin <= headers[h][1]:
+            tag.result = "O"
+            if "confidence" in tag.metadata:
+                tag.metadata["confidence"] = "1.0000"
+
+
 def _replay(arrays: list[np.ndarray]):
     """A ``word_vectors`` callable for `make_batch` that hands out precomputed vectors,
     one sentence per call, in order."""
@@ -91,8 +111,12 @@ class NerDLModel(Transformer):
         Param("storageRef", "embeddings_clinical", "the word vectors the model was trained on"),
         Param("device", "auto", f"one of {DEVICES}"),
         Param("precision", "auto", f"network arithmetic, one of {PRECISIONS}"),
+        Param("headersAsOutside", True,
+              "with a section column, tag the tokens of section headers O"),
     )
     INPUT_TYPES = (AnnotatorType.DOCUMENT, AnnotatorType.TOKEN, AnnotatorType.WORD_EMBEDDINGS)
+    #: With a ``section`` column (``setInputCols([..., "section"])``) header tokens are ``O``.
+    OPTIONAL_INPUT_TYPES = (AnnotatorType.SECTION,)
     OUTPUT_TYPE = AnnotatorType.NAMED_ENTITY
 
     def __init__(
@@ -212,6 +236,11 @@ class NerDLModel(Transformer):
             raise ConfigurationError(f"precision must be one of {PRECISIONS}")
         return self._set(precision=value)
 
+    def setHeadersAsOutside(self, value: bool) -> NerDLModel:
+        """With a ``section`` input column, tag every token of a section header ``O`` with
+        confidence 1 (default on), so no entity ever contains header text."""
+        return self._set(headersAsOutside=bool(value))
+
     def getClasses(self) -> list[str]:
         """The tags this model predicts."""
         return list(self._parts()[0].labels)
@@ -283,7 +312,7 @@ class NerDLModel(Transformer):
         return tags, confidences, scores
 
     def transform_rows(self, rows: list[Row]) -> list[Row]:
-        _, token_col, embeddings_col = self.getInputCols()
+        _, token_col, embeddings_col, *section_col = self.getInputCols()
         out_col = self.getOutputCol()
         network, _ = self._parts()
         # Every sentence of every row is one tagger input: (row, first token, end token).
@@ -344,6 +373,9 @@ class NerDLModel(Transformer):
                 Annotation(entity_type, t.begin, t.end, tag, meta)
                 for t, tag, meta in zip(tokens, tags[g], metadata, strict=True)
             )
+        if section_col and self.getOrDefault("headersAsOutside"):
+            for row in rows:
+                _tag_headers_outside(row[out_col], header_spans(row[section_col[0]]))
         return rows
 
     def annotate(self, inputs: Sequence[list[Annotation]]) -> list[Annotation]:

@@ -14,7 +14,9 @@ Rule-based and made for clinical notes rather than newswire. A sentence ends:
 4. before each marker of an inline numbered list ("1. Aspirin 81 mg 2. Lisinopril"): a
    marker ``n.`` or ``n)`` counts only when ``n-1`` came earlier in the same chain, so
    "the dose was 2. Then" is not a list;
-5. after a section heading that starts a sentence ("HISTORY OF PRESENT ILLNESS:", upper
+5. at the bounds of sections and after their headers, when the stage reads a ``section``
+   column (``setInputCols(["document", "section"])``), and after a section heading that
+   starts a sentence ("HISTORY OF PRESENT ILLNESS:", upper
    case, at least 4 letters) when ``detectHeadings`` is on;
 6. at matches of ``customBounds`` (regular expressions); with ``useCustomBoundsOnly``
    rules 1-5 are off. ``customBoundsStrategy``: ``none`` drops the bound's text,
@@ -31,7 +33,7 @@ Sentences shorter than ``minLength`` characters are dropped (Spark NLP's semanti
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from clinical_ner.annotation import Annotation, AnnotatorType
 from clinical_ner.annotators import abbreviations
@@ -66,6 +68,7 @@ class SentenceDetector(Transformer):
         Param("maxLength", 2000, "cut sentences longer than this (characters)"),
     )
     INPUT_TYPES = (AnnotatorType.DOCUMENT,)
+    OPTIONAL_INPUT_TYPES = (AnnotatorType.SECTION,)
     OUTPUT_TYPE = AnnotatorType.DOCUMENT
 
     def __init__(self) -> None:
@@ -122,11 +125,13 @@ class SentenceDetector(Transformer):
         self._custom = [re.compile(p) for p in self.getOrDefault("customBounds")]
 
     # ----- the algorithm ----------------------------------------------------------------
-    def sentence_bounds(self, text: str) -> list[tuple[int, int]]:
-        """Sentence spans of ``text`` as ``(begin, end)`` offsets, ``end`` inclusive."""
+    def sentence_bounds(self, text: str, forced_cuts: Iterable[int] = ()) -> list[tuple[int, int]]:
+        """Sentence spans of ``text`` as ``(begin, end)`` offsets, ``end`` inclusive.
+
+        ``forced_cuts``: offsets where a sentence must end (section and header bounds)."""
         if not text:
             return []
-        cuts: set[int] = set()
+        cuts: set[int] = {c for c in forced_cuts if 0 < c < len(text)}
         dropped: list[tuple[int, int]] = []
         self._custom_cuts(text, cuts, dropped)
         if not self.getOrDefault("useCustomBoundsOnly"):
@@ -198,13 +203,19 @@ class SentenceDetector(Transformer):
             cuts.add(match.end())
 
     def annotate(self, inputs: Sequence[list[Annotation]]) -> list[Annotation]:
-        (documents,) = inputs
+        documents = inputs[0]
+        # A header never shares a sentence with its body, nor a section with the next.
+        bounds = [
+            cut
+            for section in (inputs[1] if len(inputs) > 1 else ())
+            for cut in (section.begin, int(section.metadata.get("header_end", "-2")) + 1)
+        ]
         out: list[Annotation] = []
         index = 0
         for doc in documents:
             text = doc.result
             base = doc.begin
-            for begin, end in self.sentence_bounds(text):
+            for begin, end in self.sentence_bounds(text, [cut - base for cut in bounds]):
                 out.append(
                     Annotation(
                         AnnotatorType.DOCUMENT,

@@ -105,6 +105,13 @@ class Entity(Span):
         "`assertion_labels` in GET /v1/models; PROBLEM by default) are `present`; null when "
         "the pipeline has no assertion stage. Left out with `include_assertion: false`.",
     )
+    section: str | None = Field(
+        None,
+        description="the canonical name of the note section the entity is in "
+        '("history_of_present_illness", "medications", "family_history", "allergies", ...; '
+        '"unknown" before the first header, "other" under an unlisted header); null when '
+        "the pipeline has no section stage",
+    )
 
 
 class TextResult(BaseModel):

@@ -100,7 +100,7 @@ INDEX_HTML = f"""<!DOCTYPE html>
     <div id="result" class="cner-doc" aria-label="highlighted note"></div>
     <table id="entities">
       <thead><tr><th>#</th><th>label</th><th>begin</th><th>end</th><th>text</th>
-      <th>status</th><th>confidence</th></tr></thead>
+      <th>status</th><th>section</th><th>confidence</th></tr></thead>
       <tbody></tbody>
     </table>
   </section>
@@ -178,6 +178,7 @@ function statusText(status) {
 function titleOf(e) {
   let title = e.label;
   if (e.assertion && e.assertion !== "present") title += ", " + statusText(e.assertion);
+  if (e.section) title += ", section " + e.section;
   if (e.confidence != null) title += ", confidence " + e.confidence.toFixed(2);
   return title;
 }
@@ -217,6 +218,7 @@ function render(text, entities) {
     row.append(el("td", "", String(i + 1)), el("td", "", e.label), el("td", "", String(e.begin)),
       el("td", "", String(e.end)), el("td", "", e.text),
       el("td", "", e.assertion ? statusText(e.assertion) : ""),
+      el("td", "", e.section || ""),
       el("td", "", e.confidence == null ? "" : e.confidence.toFixed(3)));
     tbody.append(row);
   });

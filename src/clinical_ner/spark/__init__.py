@@ -1,7 +1,8 @@
 """clinical-ner on Apache Spark: the same stages as ``pyspark.ml`` stages.
 
-    from clinical_ner.spark import start, DocumentAssembler, SentenceDetector, Tokenizer, \\
-        WordEmbeddingsModel, NerDLModel, NerConverter, ContextualAssertion
+    from clinical_ner.spark import start, DocumentAssembler, SectionDetector, \\
+        SentenceDetector, Tokenizer, WordEmbeddingsModel, NerDLModel, NerConverter, \\
+        ContextualAssertion
     from pyspark.ml import Pipeline
 
 Needs the ``spark`` extra (``pip install "clinical-ner[spark]"``: pyspark, pandas,
@@ -15,6 +16,7 @@ from clinical_ner.spark.annotators import (
     DocumentAssembler,
     NerConverter,
     NerDLModel,
+    SectionDetector,
     SentenceDetector,
     Tokenizer,
     WordEmbeddingsModel,
@@ -38,6 +40,7 @@ __all__ = [
     "NerDLModel",
     "Pipeline",
     "PipelineModel",
+    "SectionDetector",
     "SentenceDetector",
     "Tokenizer",
     "WordEmbeddingsModel",

@@ -23,6 +23,7 @@ from clinical_ner.annotators import base as local_base
 from clinical_ner.annotators import document_assembler as local_document_assembler
 from clinical_ner.annotators import ner_converter as local_ner_converter
 from clinical_ner.annotators import ner_dl as local_ner_dl
+from clinical_ner.annotators import section_detector as local_section_detector
 from clinical_ner.annotators import sentence_detector as local_sentence_detector
 from clinical_ner.annotators import tokenizer as local_tokenizer
 from clinical_ner.annotators import word_embeddings as local_word_embeddings
@@ -78,6 +79,14 @@ class DocumentAssembler(AnnotatorTransformer):
         if self.getOrDefault("idCol"):
             raw.append(self.getOrDefault("idCol"))
         return StageEntry(entry.spec, entry.output, entry.output_type, (), tuple(raw))
+
+
+class SectionDetector(AnnotatorTransformer):
+    """Section headers and canonical names (``document`` in, ``section`` out). The lexicon
+    lives in the parameters (``setLexicon`` reads the file on the driver), so the executors
+    and a saved pipeline need no copy of the file."""
+
+    LOCAL = local_section_detector.SectionDetector
 
 
 class SentenceDetector(AnnotatorTransformer):

@@ -52,7 +52,7 @@ def test_annotate_shows_the_assertion_status():
     code, out = run(["annotate", "--format", "table", NEGATED])
     assert code == 0
     header = next(line for line in out.splitlines() if line.startswith("label"))
-    assert header.split() == ["label", "begin", "end", "conf", "status", "text"]
+    assert header.split() == ["label", "begin", "end", "conf", "status", "section", "text"]
     row = next(line for line in out.splitlines() if line.endswith("chest pain"))
     assert row.split()[:3] == ["PROBLEM", "3", "12"] and row.split()[4] == "absent"
 
@@ -64,7 +64,7 @@ def test_annotate_without_assertion_keeps_the_old_output():
     assert "assertion" not in chest
     code, out = run(["annotate", "--no-assertion", "--format", "table", NEGATED])
     assert "status" not in out and "absent" not in out
-    assert "label       begin    end  conf  text" in out
+    assert "label       begin    end  conf  section  text" in out
 
 
 def test_missing_file_is_a_clear_error(tmp_path, capsys):

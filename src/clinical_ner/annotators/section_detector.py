@@ -19,7 +19,8 @@ What is a header:
    list number ("1. HISTORY:", "II. EXAM:"). Then:
 
    - a phrase in the lexicon is a header, unless its kind is ``not_header`` ("BP: 120/80",
-     "HIV: negative"). After a sentence end or comma it must start with a capital; a
+     "HIV: negative"). After a sentence end or comma it must start with a capital, and
+     after a comma inside running text be in capitals with at least 4 letters; a
      variant of one or two letters ("S:", "PE:") must not be followed by a measurement
      ("P: 80 R: 16"; "S: 35 yo F" is a header);
    - a phrase in capitals that is not in the lexicon is a header named ``other`` when it
@@ -75,7 +76,8 @@ _COLON_HEADER = re.compile(
 _LINE_HEADER = re.compile(r"^[ \t]*(?P<phrase>[^\W\d_][^\n\r:]{1,59}?)[ \t\r]*$", re.MULTILINE)
 VITAL_SIGNS, PHYSICAL_EXAM = "vital_signs", "physical_exam"
 _WORD = re.compile(r"[^\W\d_]+")
-_NEXT_VALUE = re.compile(r"[ \t,]*\d")
+# A value right after the colon ("BP: 120/80"), not a list that starts the body (",1.  X").
+_NEXT_VALUE = re.compile(r"[ \t]*\d(?![.)][ \t])")
 # A measurement after a one- or two-letter label ("P: 80 R: 16"), not "S: 35 yo F ...".
 _NEXT_MEASUREMENT = re.compile(r"[ \t,]*\d[\d./]*(?![\d./])(?![ \t]*[a-z]{2})")
 
@@ -151,7 +153,11 @@ class HeaderFinder:
 
     def _lexicon_header(self, text: str, entry: SectionEntry, phrase: str, begin: int,
                         colon: int, boundary: str) -> Header | None:
-        if entry.kind == NOT_HEADER or boundary == "inside":
+        if entry.kind == NOT_HEADER:
+            return None
+        # After a comma inside running text only a header in capitals counts (the MTSamples
+        # form after a line without a period: "... 2.9 cm,INDICATION:").
+        if boundary == "inside" and not (phrase.isupper() and sum(c.isalpha() for c in phrase) >= 4):
             return None
         if boundary != "line" and not phrase[:1].isupper():
             return None

@@ -22,6 +22,7 @@ CORPUS_FOLDERS = {
     "chia": "chia",
     "bc5cdr": "bc5cdr",
     "ncbi-disease": "ncbi-disease",
+    "mtsamples": "mtsamples",
 }
 
 

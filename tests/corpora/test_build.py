@@ -54,7 +54,7 @@ def test_build_writes_conll_jsonl_and_stats(tmp_path):
     data = make_data(tmp_path / "data")
     out = tmp_path / "out"
     stats = build_corpus(data, out, seed=13)
-    assert stats["missing"] == ["bc5cdr", "ncbi-disease"]
+    assert stats["missing"] == ["mtsamples", "bc5cdr", "ncbi-disease"]
     on_disk = json.loads((out / "stats.json").read_text(encoding="utf-8"))
     assert on_disk["main"] == json.loads(json.dumps(stats["main"]))
     total = {"PROBLEM": 0, "TEST": 0, "TREATMENT": 0}

@@ -2,7 +2,7 @@ import pytest
 
 from clinical_ner.corpora import NoCorpusFilesError, UnknownCorpusError, corpus_names, read
 
-REAL_CORPORA = ["bc5cdr", "chia", "maccrobat", "ncbi-disease"]
+REAL_CORPORA = ["bc5cdr", "chia", "maccrobat", "mtsamples", "ncbi-disease"]
 
 
 def test_names():
@@ -13,6 +13,7 @@ def test_names():
         "conll",
         "i2b2",
         "maccrobat",
+        "mtsamples",
         "ncbi-disease",
     ]
 

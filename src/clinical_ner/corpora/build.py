@@ -1,6 +1,7 @@
 """Build the PROBLEM / TEST / TREATMENT training corpus from the public corpora.
 
-:func:`build_corpus` reads MACCROBAT and Chia (the main corpus) and, when present,
+:func:`build_corpus` reads MACCROBAT, Chia and, when ``mtsamples/mtsamples.csv`` is there,
+the annotated MTSamples notes (the main corpus) and, when present,
 BC5CDR and NCBI-disease (written to separate files, since they only know PROBLEM),
 splits each corpus BY DOCUMENT into train/dev/test, tokenizes with the project's own
 :class:`SentenceDetector` and :class:`Tokenizer`, and writes:
@@ -12,7 +13,9 @@ splits each corpus BY DOCUMENT into train/dev/test, tokenizes with the project's
 * ``stats.json``: documents, sentences, tokens and entities per label, per corpus and
   split; the spans each mapping dropped; spans whose boundaries fall inside a token.
 
-The split rule: documents are grouped (a Chia trial's ``_inc`` and ``_exc`` files form
+The split rule: the annotated MTSamples notes keep the split shipped with their
+annotations (:mod:`clinical_ner.corpora.mtsamples`). Other documents are grouped (a Chia
+trial's ``_inc`` and ``_exc`` files form
 one group, so a trial never sits in two splits; elsewhere a group is one document), the
 group keys are sorted, shuffled with ``random.Random(seed)``, and cut 80/10/10. The same
 seed and files always give the same split, whatever the file system's listing order.
@@ -30,6 +33,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from clinical_ner.annotators.section_detector import SectionDetector
 from clinical_ner.annotators.sentence_detector import SentenceDetector
 from clinical_ner.annotators.tokenizer import Tokenizer
 from clinical_ner.corpora.card import write_card
@@ -43,7 +47,7 @@ SPLITS = ("train", "dev", "test")
 #: Fractions of groups in train and dev; test takes the rest.
 SPLIT_FRACTIONS = (0.8, 0.1)
 #: Main corpora (merged into train/dev/test.conll) and optional ones (own files).
-MAIN_CORPORA = ("maccrobat", "chia")
+MAIN_CORPORA = ("maccrobat", "chia", "mtsamples")
 OPTIONAL_CORPORA = ("bc5cdr", "ncbi-disease")
 
 _CHIA_SIDE = re.compile(r"_(inc|exc)$")
@@ -57,8 +61,10 @@ def group_key(doc: CorpusDocument) -> str:
 
 
 def split_documents(docs: list[CorpusDocument], seed: int = 13) -> dict[str, list[CorpusDocument]]:
-    """Split by document group, 80/10/10, deterministic for a seed (see module doc)."""
-    keys = sorted({group_key(d) for d in docs})
+    """Split by document group, 80/10/10, deterministic for a seed (see module doc);
+    a document whose corpus fixes its split (``doc.split``) keeps it."""
+    fixed = {d.id: d.split for d in docs if d.split in SPLITS}
+    keys = sorted({group_key(d) for d in docs if d.id not in fixed})
     random.Random(seed).shuffle(keys)
     n_train = round(len(keys) * SPLIT_FRACTIONS[0])
     n_dev = round(len(keys) * SPLIT_FRACTIONS[1])
@@ -67,7 +73,7 @@ def split_documents(docs: list[CorpusDocument], seed: int = 13) -> dict[str, lis
         which[key] = "train" if i < n_train else "dev" if i < n_train + n_dev else "test"
     result: dict[str, list[CorpusDocument]] = {s: [] for s in SPLITS}
     for doc in sorted(docs, key=lambda d: d.id):
-        result[which[group_key(doc)]].append(doc)
+        result[fixed.get(doc.id) or which[group_key(doc)]].append(doc)
     return result
 
 
@@ -75,12 +81,19 @@ class _Tagger:
     """Sentence-split, tokenize and IOB2-tag documents with the project's stages."""
 
     def __init__(self) -> None:
+        self.sections = SectionDetector()
         self.sentences = SentenceDetector()
         self.tokenizer = Tokenizer()
 
     def bounds(self, text: str) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
-        """Sentence and token ``(begin, end)`` offsets (inclusive) of ``text``."""
-        sentence_bounds = self.sentences.sentence_bounds(text)
+        """Sentence and token ``(begin, end)`` offsets (inclusive) of ``text``, split as
+        ``clinical_pipeline()`` splits it (a header never shares a sentence with its body)."""
+        cuts = [
+            cut
+            for section in self.sections.sections(text)
+            for cut in (section.begin, int(section.metadata["header_end"]) + 1)
+        ]
+        sentence_bounds = self.sentences.sentence_bounds(text, cuts)
         token_bounds: list[tuple[int, int]] = []
         # Tokenize each sentence on its own, as the pipeline does; offsets are shifted
         # back into the document.

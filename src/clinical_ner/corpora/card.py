@@ -10,7 +10,7 @@ from typing import Any
 
 LABELS = ("PROBLEM", "TEST", "TREATMENT")
 SPLITS = ("train", "dev", "test")
-MAIN_CORPORA = ("maccrobat", "chia")
+MAIN_CORPORA = ("maccrobat", "chia", "mtsamples")
 
 
 def card_data(stats: dict[str, Any]) -> dict[str, Any]:
@@ -46,7 +46,7 @@ def card_data(stats: dict[str, Any]) -> dict[str, Any]:
         "seed": stats.get("seed"),
         "corpora": corpora,
         "main": {
-            "corpora": list(MAIN_CORPORA),
+            "corpora": [n for n in MAIN_CORPORA if n in corpora],
             "mentions": main_total,
             "mentions_off_token_boundaries": off,
             "share_off_token_boundaries": off / spans if spans else 0.0,
@@ -62,9 +62,10 @@ def render_card(card: dict[str, Any]) -> str:
         "# Corpus card",
         "",
         "Built by `clinical-ner corpus build` (split by document, seed "
-        f"{card['seed']}; the main training corpus is MACCROBAT + Chia).",
+        f"{card['seed']}; the main training corpus is "
+        f"{' + '.join(n for n in card['main']['corpora'] if n in card['corpora'])}).",
         "",
-        "## Mentions in the main corpus (MACCROBAT + Chia, all splits)",
+        "## Mentions in the main corpus (all splits)",
         "",
         "| PROBLEM | TEST | TREATMENT | off token boundaries |",
         "|---:|---:|---:|---:|",

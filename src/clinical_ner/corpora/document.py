@@ -111,6 +111,9 @@ class CorpusDocument:
         source: the corpus name (``"maccrobat"``, ``"chia"``, ...).
         repairs: counts of mentions kept but changed by a documented rule
             (``"repaired_whitespace"``, ``"widened"``...), by reason.
+        split: the split a corpus fixes for this document (``"train"``, ``"dev"``,
+            ``"test"``; the annotated MTSamples notes), or ``None`` to let the corpus
+            build draw one.
     """
 
     id: str
@@ -121,6 +124,7 @@ class CorpusDocument:
     dropped: dict[str, int] = field(default_factory=dict)
     source: str = ""
     repairs: dict[str, int] = field(default_factory=dict)
+    split: str | None = None
 
     def check_offsets(self) -> None:
         """Raise :class:`SpanOffsetError` if any span's offsets do not give its text."""

@@ -24,6 +24,7 @@ from clinical_ner.corpora.document import (
 )
 from clinical_ner.corpora.i2b2 import read_i2b2
 from clinical_ner.corpora.maccrobat import read_maccrobat
+from clinical_ner.corpora.mtsamples import read_mtsamples
 from clinical_ner.corpora.pubtator import read_disease_corpus
 
 logger = logging.getLogger(__name__)
@@ -37,6 +38,7 @@ def _read_brat(path: Path) -> list[CorpusDocument]:
 READERS: dict[str, Callable[[Path], list[CorpusDocument]]] = {
     "maccrobat": read_maccrobat,
     "chia": read_chia,
+    "mtsamples": read_mtsamples,
     "bc5cdr": lambda path: read_disease_corpus(path, "bc5cdr"),
     "ncbi-disease": lambda path: read_disease_corpus(path, "ncbi-disease"),
     "i2b2": read_i2b2,

@@ -18,7 +18,7 @@ import os
 import sys
 import time
 import zlib
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -146,12 +146,15 @@ def train_embeddings(
     return store
 
 
-def mtsamples_texts(path: str | os.PathLike, skip_empty: bool = True) -> Iterator[str]:
+def mtsamples_texts(path: str | os.PathLike, skip_empty: bool = True,
+                    exclude_ids: Collection[str] = ()) -> Iterator[str]:
     """The deduplicated ``transcription`` texts of the MTSamples CSV, in file order.
 
     A sample listed under several specialties appears several times with the same
     transcription (2,641 of the 4,999 rows); only its first occurrence is yielded.
     ``skip_empty`` also drops blank transcriptions (33 rows, one distinct text).
+    ``exclude_ids``: note ids whose transcription (under any id) is left out: the
+    reserved evaluation notes and the annotated dev and test notes.
     The text itself is never logged (MTSamples is scraped clinical-style text).
     """
     path = Path(path)
@@ -165,11 +168,14 @@ def mtsamples_texts(path: str | os.PathLike, skip_empty: bool = True) -> Iterato
         reader = csv.DictReader(handle)
         if reader.fieldnames is None or "transcription" not in reader.fieldnames:
             raise ValueError(f"{path} has no 'transcription' column (columns: {reader.fieldnames})")
-        for row in reader:
-            text = row["transcription"] or ""
-            if text in seen:
-                continue
-            seen.add(text)
-            if skip_empty and not text.strip():
-                continue
-            yield text
+        rows = list(reader)
+    exclude = set(exclude_ids)
+    excluded = {row["transcription"] for row in rows if row.get("note_id") in exclude}
+    for row in rows:
+        text = row["transcription"] or ""
+        if text in seen or text in excluded:
+            continue
+        seen.add(text)
+        if skip_empty and not text.strip():
+            continue
+        yield text

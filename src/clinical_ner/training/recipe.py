@@ -25,6 +25,7 @@ from typing import Any
 from clinical_ner.annotators.ner_dl import NerDLModel
 from clinical_ner.annotators.word_embeddings import WordEmbeddingsModel
 from clinical_ner.corpora.build import build_corpus, pipeline_tokens
+from clinical_ner.corpora.mtsamples import read_standoff, reserved_ids
 from clinical_ner.embeddings.train import mtsamples_texts, train_embeddings
 from clinical_ner.errors import ClinicalNerError
 from clinical_ner.training.conll_dataset import read_tagged_sentences
@@ -59,9 +60,18 @@ def build_embeddings(recipe: dict[str, Any], data_dir: Path, corpus_dir: Path, o
     name = settings.pop("name", "embeddings_clinical")
     sources = settings.pop("texts", ["mtsamples", "train_split"])
 
+    csv_path = data_dir / "mtsamples" / "mtsamples.csv"
+    # The reserved evaluation notes and the annotated dev/test notes are never read, not
+    # even without labels (settings "exclude_held_out": false restores the old recipe).
+    held_out: set[str] = set()
+    if settings.pop("exclude_held_out", True) and csv_path.is_file():
+        held_out = reserved_ids(csv_path) | {
+            str(r["note_id"]) for r in read_standoff() if r.get("split") in ("dev", "test")
+        }
+
     def texts() -> Iterator[str]:
         if "mtsamples" in sources:
-            yield from mtsamples_texts(data_dir / "mtsamples" / "mtsamples.csv")
+            yield from mtsamples_texts(csv_path, exclude_ids=held_out)
         if "train_split" in sources:
             # Every train-split JSON lines file: the per-corpus ones and the combined
             # train.jsonl, so MACCROBAT and Chia texts (the target domain) count twice.
@@ -71,7 +81,8 @@ def build_embeddings(recipe: dict[str, Any], data_dir: Path, corpus_dir: Path, o
 
     store = train_embeddings(texts(), pipeline_tokens, None, **settings)
     model = WordEmbeddingsModel(store).setStorageRef(name)
-    model.save(out, metadata={"name": name, "sources": sources, "settings": settings})
+    model.save(out, metadata={"name": name, "sources": sources, "settings": settings,
+                              "held_out_notes": len(held_out)})
     return WordEmbeddingsModel.load(out)
 
 
@@ -101,7 +112,14 @@ def train_recipe(
     train = read_tagged_sentences(corpus_dir / "train.conll")
     for corpus in recipe.get("partial_label_corpora", []):
         train += read_tagged_sentences(corpus_dir / f"{corpus}.train.conll", frozenset({"PROBLEM"}))
-    dev = read_tagged_sentences(corpus_dir / "dev.conll")
+    # "corpus_weights": {"mtsamples": 3} repeats that corpus's train sentences (3 times in
+    # all), weighting the users' kind of text; "selection_dev": "mtsamples" picks the best
+    # epoch and stops early on that corpus's dev split instead of the combined one.
+    for corpus, weight in recipe.get("corpus_weights", {}).items():
+        extra = read_tagged_sentences(corpus_dir / f"{corpus}.train.conll")
+        train += extra * (int(weight) - 1)
+    selection = recipe.get("selection_dev")
+    dev = read_tagged_sentences(corpus_dir / (f"{selection}.dev.conll" if selection else "dev.conll"))
     config = TrainingConfig.from_dict(recipe["training"])
     trainer = Trainer(config, train, embeddings.store, dev=dev,
                       checkpoint_dir=out_dir / "checkpoint", progress=progress)
@@ -112,7 +130,7 @@ def train_recipe(
     scores: dict[str, Any] = {}
     for split in ("dev", "test"):
         scores[split] = {"combined": trainer.evaluate(read_tagged_sentences(corpus_dir / f"{split}.conll"))}
-        for corpus in ("maccrobat", "chia"):
+        for corpus in ("maccrobat", "chia", "mtsamples"):
             path = corpus_dir / f"{corpus}.{split}.conll"
             if path.is_file():
                 scores[split][corpus] = trainer.evaluate(read_tagged_sentences(path))
@@ -130,8 +148,9 @@ def train_recipe(
         metadata={
             "name": recipe.get("name", "ner_clinical"),
             "description": recipe.get("description", ""),
-            "training_data": "MACCROBAT2020 (CC BY 4.0) + Chia (CC BY 4.0), train split of "
-            "clinical-ner corpus build",
+            "training_data": "train split of clinical-ner corpus build: MACCROBAT2020 "
+            "(CC BY 4.0) + Chia (CC BY 4.0) + the project's annotated MTSamples notes "
+            "(standoff in the package) when mtsamples/ is in the data folder",
             "recipe": recipe,
             "test_scores": _headline(scores["test"]),
             "dev_scores": _headline(scores["dev"]),

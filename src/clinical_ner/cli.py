@@ -17,6 +17,26 @@ from clinical_ner.records import text_record
 from clinical_ner.server.cli import add_serve_command
 
 
+def _read_stdin(stdin: TextIO | None) -> str:
+    """All of standard input as UTF-8 text; a closed or undecodable stdin is a clear
+    error, not a traceback or a run on replacement characters."""
+    if stdin is None:
+        raise ClinicalNerError("standard input is closed; give TEXT, -f FILE, or pipe text in")
+    try:
+        raw = stdin.buffer.read() if hasattr(stdin, "buffer") else stdin.read()
+    except (OSError, ValueError) as exc:
+        raise ClinicalNerError(f"cannot read standard input ({exc})") from None
+    if isinstance(raw, str):
+        return raw
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ClinicalNerError(
+            f"standard input is not UTF-8 text (byte {exc.start}); convert it first, e.g. "
+            "with iconv -f latin1 -t utf-8"
+        ) from None
+
+
 def _read_inputs(args: argparse.Namespace, stdin: TextIO) -> Iterator[str]:
     if args.text is not None and args.file is not None:
         raise ClinicalNerError("give either TEXT or -f FILE, not both")
@@ -31,7 +51,7 @@ def _read_inputs(args: argparse.Namespace, stdin: TextIO) -> Iterator[str]:
         except UnicodeDecodeError:
             raise ClinicalNerError(f"{args.file} is not UTF-8 text") from None
     else:
-        source = stdin.read()
+        source = _read_stdin(stdin)
     if args.lines:
         yield from (line for line in source.splitlines() if line.strip())
     else:
@@ -93,6 +113,9 @@ def build_parser() -> argparse.ArgumentParser:
         prog="clinical-ner", description="Clinical named entity recognition with exact offsets."
     )
     parser.add_argument("--version", action="version", version=f"clinical-ner {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true",
+                        help="also log details, such as each corpus line dropped (file, line, "
+                        "reason); never note text")
     commands = parser.add_subparsers(dest="command", required=True)
     annotate = commands.add_parser(
         "annotate", help="annotate a text, a file (-f) or stdin; JSON lines by default",
@@ -124,14 +147,30 @@ def main(argv: Sequence[str] | None = None, stdin: TextIO | None = None,
          stdout: TextIO | None = None) -> int:
     """Entry point of the console script; returns the exit status."""
     args = build_parser().parse_args(argv)
-    configure_logging()
+    configure_logging(verbose=args.verbose)
+    out = stdout or sys.stdout
     try:
-        return args.handler(args, stdin or sys.stdin, stdout or sys.stdout)
+        return args.handler(args, stdin if stdin is not None else sys.stdin, out)
     except ClinicalNerError as exc:
         print(f"clinical-ner: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # The reader went away (`| head`): stop quietly, and keep Python from complaining
+        # again when it flushes stdout at exit.
+        _silence_stdout()
+        return 0
+
+
+def _silence_stdout() -> None:
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass
 
 
 if __name__ == "__main__":

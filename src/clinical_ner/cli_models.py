@@ -12,6 +12,8 @@ from typing import Any, TextIO
 
 from clinical_ner.errors import ClinicalNerError
 
+logger = logging.getLogger("clinical_ner.cli")
+
 
 def corpus_build_command(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
     from clinical_ner.corpora.build import build_corpus
@@ -84,7 +86,9 @@ def evaluate_command(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) ->
         from clinical_ner.corpora.build import split_documents
 
         documents = split_documents(documents, 13)[args.split]
-    scores = score_documents(clinical_pipeline(args.model), documents)
+    pipeline = clinical_pipeline(args.model)
+    _warn_unknown_labels(documents, pipeline)
+    scores = score_documents(pipeline, documents)
     if args.json:
         stdout.write(json.dumps(_rounded(scores)) + "\n")
         return 0
@@ -97,6 +101,21 @@ def evaluate_command(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) ->
                      f"{le['precision']:>9.4f}{le['recall']:>7.4f}{le['f1']:>7.4f}\n")
     stdout.write(f"token-level micro-F1 {scores['token']['micro']['f1']:.4f}\n")
     return 0
+
+
+def _warn_unknown_labels(documents, pipeline) -> None:
+    """Gold labels the model cannot predict would score as misses without a word: say so."""
+    ner = next((s for s in pipeline.stages if type(s).__name__ == "NerDLModel"), None)
+    if ner is None:
+        return
+    known = {c.split("-", 1)[1] for c in ner.getClasses() if "-" in c}
+    gold = {span.label for doc in documents for span in doc.spans}
+    unknown = sorted(gold - known)
+    if unknown:
+        logger.warning(
+            "the gold spans use labels this model does not predict: %s (it knows %s); they "
+            "count as misses. Map them to the model's labels, or evaluate a model trained "
+            "on them", ", ".join(unknown), ", ".join(sorted(known)))
 
 
 def _evaluate_assertion(args: argparse.Namespace, stdout: TextIO) -> int:
@@ -203,9 +222,11 @@ def default_recipe() -> Path:
     return Path(__file__).resolve().parents[2] / "configs" / "ner_clinical.json"
 
 
-def configure_logging(stream: TextIO = sys.stderr) -> None:
-    """INFO logs of this library (counts and scores only, never note text) to stderr."""
+def configure_logging(stream: TextIO = sys.stderr, verbose: bool = False) -> None:
+    """INFO logs of this library (counts and scores only, never note text) to stderr;
+    with ``verbose`` also DEBUG lines, such as each corpus line dropped (file, line,
+    reason)."""
     handler = logging.StreamHandler(stream)
     handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
     logging.getLogger("clinical_ner").addHandler(handler)
-    logging.getLogger("clinical_ner").setLevel(logging.INFO)
+    logging.getLogger("clinical_ner").setLevel(logging.DEBUG if verbose else logging.INFO)

@@ -28,7 +28,8 @@ PACKAGE_MODELS = Path(__file__).resolve().parent / "models"
 
 
 class CorruptModelError(ClinicalNerError):
-    """A model folder's files do not match the checksums in its metadata."""
+    """A model folder cannot be used: no checksums, a file missing or not matching its
+    checksum, or a verified file whose content is wrong (the message names the file)."""
 
 
 def cache_dir() -> Path:
@@ -108,11 +109,28 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def verify(folder: str | os.PathLike[str]) -> dict[str, Any]:
-    """Check every file listed in ``metadata.json`` against its sha256; return the metadata."""
+def verify(folder: str | os.PathLike[str], checksums: bool = True) -> dict[str, Any]:
+    """Check every file listed in ``metadata.json`` against its sha256; return the metadata.
+
+    A folder whose metadata lists no checksums is refused (random weights dropped into
+    ``$CLINICAL_NER_HOME`` must not pass as a model); ``checksums=False`` loads it anyway,
+    on the caller's explicit word.
+
+    Raises:
+        CorruptModelError: no checksums, a file missing, or a file that does not match.
+    """
     folder = Path(folder)
     meta = read_metadata(folder)
-    for relative, expected in meta.get("files", {}).items():
+    files = meta.get("files")
+    if not checksums:
+        return meta
+    if not isinstance(files, dict) or not files:
+        raise CorruptModelError(
+            f"{folder}: {METADATA_FILE} lists no file checksums, so the folder cannot be "
+            "verified; write it with the library's save() (which records them), or load it "
+            "with verify=False if you trust it"
+        )
+    for relative, expected in files.items():
         path = folder / relative
         if not path.is_file():
             raise CorruptModelError(f"{folder}: file {relative} is missing; reinstall the model")

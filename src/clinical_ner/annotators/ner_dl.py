@@ -26,7 +26,7 @@ from clinical_ner.annotators.section_detector import header_spans
 from clinical_ner.errors import ConfigurationError
 from clinical_ner.nn.features import CharVocabulary, length_sorted_batches, make_batch
 from clinical_ner.nn.tagger import BiLstmCnnCrf
-from clinical_ner.resources import resolve, verify, write_model_folder
+from clinical_ner.resources import CorruptModelError, resolve, verify, write_model_folder
 
 CONFIG_FILE = "config.json"
 LABELS_FILE = "labels.json"
@@ -35,30 +35,16 @@ DEVICES = ("auto", "cpu", "cuda")
 PRECISIONS = ("auto", "float32", "bfloat16")
 
 
-def _cpu_has_bfloat16() -> bool:
-    """Whether the CPU computes bfloat16 natively (AVX512-BF16 or AMX); without it
-    bfloat16 is emulated and slower than float32."""
-    try:
-        with open("/proc/cpuinfo", encoding="ascii", errors="replace") as handle:
-            flags = handle.read()
-    except OSError:
-        return False
-    return "avx512_bf16" in flags or "amx_bf16" in flags
-
-
 def pick_precision(name: str, device: torch.device) -> torch.dtype:
-    """``auto`` means bfloat16 where the hardware computes it natively, else float32.
+    """``auto`` and ``float32`` mean float32; ``bfloat16`` is opt-in.
 
-    The CRF always runs in float32. On the shipped model bfloat16 gave the same dev
-    strict micro-F1 as float32 (0.6911 vs 0.6910) at 1.5x the CPU speed
-    (benchmarks/EXPERIMENTS.md)."""
-    if name == "float32":
-        return torch.float32
-    if name == "bfloat16":
-        return torch.bfloat16
-    if device.type == "cuda":
-        return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float32
-    return torch.bfloat16 if _cpu_has_bfloat16() else torch.float32
+    float32 gives every text the same entities and confidences whatever other texts share
+    its batch (a test checks a note alone against the same note in a batch of 64).
+    bfloat16 does not: rounding depends on the batch's shapes, and on a CPU with native
+    bfloat16 (AVX512-BF16/AMX) 17 of 300 notes changed confidences between a batch of one
+    and of 32, a few changed entities. Ask for it (``setPrecision("bfloat16")``) where that
+    is acceptable for the speed; the CRF always runs in float32."""
+    return torch.bfloat16 if name == "bfloat16" else torch.float32
 
 
 def pick_device(name: str) -> torch.device:
@@ -73,6 +59,13 @@ def pick_device(name: str) -> torch.device:
 # Sentences decoded by one CRF pass. The CRF steps through positions one at a time, so
 # fewer, larger passes cost less; 512 keeps a pass's tensors a few MB for long sentences.
 CRF_GROUP_SENTENCES = 128
+
+
+def _read_json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise CorruptModelError(f"{path}: cannot be read as JSON ({type(exc).__name__}: {exc})") from None
 
 
 def _tag_headers_outside(tags: list[Annotation], headers: list[tuple[int, int]]) -> None:
@@ -110,7 +103,8 @@ class NerDLModel(Transformer):
         Param("includeAllConfidenceScores", False, "write every tag's probability"),
         Param("storageRef", "embeddings_clinical", "the word vectors the model was trained on"),
         Param("device", "auto", f"one of {DEVICES}"),
-        Param("precision", "auto", f"network arithmetic, one of {PRECISIONS}"),
+        Param("precision", "auto",
+              f"network arithmetic, one of {PRECISIONS}; auto is float32 (batch-independent)"),
         Param("headersAsOutside", True,
               "with a section column, tag the tokens of section headers O"),
     )
@@ -140,9 +134,11 @@ class NerDLModel(Transformer):
         return cls.load(resolve(name, lang, remote_loc, kind="ner_dl"))
 
     @classmethod
-    def load(cls, path: str | Path) -> NerDLModel:
-        """Load a model folder written by :meth:`save` (checksums verified)."""
+    def load(cls, path: str | Path, verify: bool = True) -> NerDLModel:
+        """Load a model folder written by :meth:`save`. Its checksums are verified and
+        required; ``verify=False`` loads a folder without them (your own risk)."""
         model = cls()
+        model._verify = verify
         model.load_state(Path(path))
         return model
 
@@ -170,16 +166,31 @@ class NerDLModel(Transformer):
 
     def load_state(self, directory: Path) -> None:
         folder = directory / "model" if (directory / "model").is_dir() else directory
-        meta = verify(folder)
-        config = json.loads((folder / CONFIG_FILE).read_text(encoding="utf-8"))
-        labels = json.loads((folder / LABELS_FILE).read_text(encoding="utf-8"))
-        if list(config["network"]["labels"]) != labels:
-            raise ConfigurationError(f"{folder}: labels.json disagrees with config.json")
-        network = BiLstmCnnCrf.from_config(config["network"])
-        network.load_weights(folder / WEIGHTS_FILE)
+        meta = verify(folder, checksums=getattr(self, "_verify", True))
+        # A folder whose checksums match can still hold the wrong content (a file written
+        # by another tool): every such failure names the file.
+        config = _read_json(folder / CONFIG_FILE)
+        labels = _read_json(folder / LABELS_FILE)
+        try:
+            if list(config["network"]["labels"]) != labels:
+                raise CorruptModelError(f"{folder}: labels.json disagrees with config.json")
+            network = BiLstmCnnCrf.from_config(config["network"])
+            chars = CharVocabulary.from_config(config["char_vocabulary"])
+        except (KeyError, TypeError, ValueError) as exc:
+            raise CorruptModelError(
+                f"{folder / CONFIG_FILE}: not a tagger configuration ({type(exc).__name__}: "
+                f"{exc}); retrain or reinstall the model"
+            ) from None
+        try:
+            network.load_weights(folder / WEIGHTS_FILE)
+        except Exception as exc:  # safetensors and torch raise many kinds
+            raise CorruptModelError(
+                f"{folder / WEIGHTS_FILE}: the weights do not fit the network in config.json "
+                f"({type(exc).__name__}); retrain or reinstall the model"
+            ) from None
         network.eval()
         self._network = network
-        self._chars = CharVocabulary.from_config(config["char_vocabulary"])
+        self._chars = chars
         self.metadata = {k: v for k, v in meta.items() if k != "files"}
         self._set(storageRef=meta.get("storage_ref", "embeddings_clinical"))
 
@@ -231,7 +242,8 @@ class NerDLModel(Transformer):
         return self._set(device=value)
 
     def setPrecision(self, value: str) -> NerDLModel:
-        """``float32``, ``bfloat16`` or ``auto`` (bfloat16 where the hardware has it)."""
+        """``float32``, ``bfloat16`` or ``auto`` (float32: results do not depend on which
+        texts share a batch; see :func:`pick_precision`)."""
         if value not in PRECISIONS:
             raise ConfigurationError(f"precision must be one of {PRECISIONS}")
         return self._set(precision=value)

@@ -45,7 +45,10 @@ CUSTOM_BOUNDS_STRATEGIES = ("none", "append", "prepend")
 
 _PARAGRAPH = re.compile(r"\n[^\S\n]*\n\s*")
 _NEWLINE = re.compile(r"\n")
-_TERMINAL = re.compile(r"[.!?]+[\"'”’)\]]*(?=\s)")
+# A run of terminators and closers; it ends a sentence when whitespace follows (checked in
+# code: a lookahead here would retry the run from each of its characters, quadratic on a
+# long run of periods).
+_TERMINAL = re.compile(r"[.!?]+[\"'”’)\]]*")
 _LIST_MARKER = re.compile(r"(?:(?<=\s)|^)(\d{1,2})[.)](?=[^\S\n]+[A-Za-z(])")
 _HEADING = re.compile(r"[A-Z][A-Z0-9 /&(),'-]{2,60}:")
 _WORD_BEFORE = re.compile(r"(\S+?)[.!?]*[\"'”’)\]]*$")
@@ -166,9 +169,16 @@ class SentenceDetector(Transformer):
             cuts.add(match.end())
         if mode == "never":
             return
+        # The last non-space character before each newline, carried from line to line so
+        # that every character is looked at once (runs of blank lines stay linear).
+        last_char, line_start = "", 0
         for match in _NEWLINE.finditer(text):
-            pos = match.end()
-            if mode == "smart" and _is_wrapped_line(text, match.start(), pos):
+            newline, pos = match.start(), match.end()
+            line = text[line_start:newline].rstrip()
+            if line:
+                last_char = line[-1]
+            line_start = pos
+            if mode == "smart" and _is_wrapped_line(text, last_char, pos):
                 continue
             cuts.add(pos)
 
@@ -191,7 +201,10 @@ class SentenceDetector(Transformer):
 
     def _terminal_cuts(self, text: str, cuts: set[int], list_periods: set[int]) -> None:
         use_abbreviations = self.getOrDefault("useAbbreviations")
+        n = len(text)
         for match in _TERMINAL.finditer(text):
+            if match.end() >= n or not text[match.end()].isspace():
+                continue
             if match.start() in list_periods:
                 continue
             if use_abbreviations and text[match.start()] == ".":
@@ -244,13 +257,15 @@ def _next_word_is_upper(text: str, pos: int) -> bool:
     return pos < n and text[pos].isupper()
 
 
-def _is_wrapped_line(text: str, newline: int, next_start: int) -> bool:
-    """Whether the newline at ``newline`` only wraps a sentence onto the next line."""
-    before = text[:newline].rstrip()
-    if not before or before.endswith(":"):
+def _is_wrapped_line(text: str, last_char: str, next_start: int) -> bool:
+    """Whether a newline only wraps a sentence onto the next line: ``last_char`` is the
+    last non-space character before it ("" at the start of the text), ``next_start`` the
+    offset after it."""
+    if not last_char or last_char == ":":
         return False
     n = len(text)
     pos = next_start
+    # At most one line's leading blanks are skipped: the next newline stops the scan.
     while pos < n and text[pos] in " \t\r\f\v":
         pos += 1
     return pos < n and text[pos].islower()

@@ -17,8 +17,9 @@ import numpy as np
 from clinical_ner.annotation import Annotation, AnnotatorType
 from clinical_ner.annotators.base import Param, Transformer
 from clinical_ner.embeddings.store import UNKNOWN_ROW, WordVectorStore
-from clinical_ner.errors import ConfigurationError
-from clinical_ner.resources import resolve, verify, write_model_folder
+from clinical_ner.errors import ClinicalNerError, ConfigurationError
+from clinical_ner.resources import CorruptModelError, resolve, write_model_folder
+from clinical_ner.resources import verify as verify_folder
 
 STORE_FOLDER = "store"
 
@@ -50,11 +51,20 @@ class WordEmbeddingsModel(Transformer):
         return cls.load(resolve(name, lang, remote_loc, kind="word_embeddings"))
 
     @classmethod
-    def load(cls, path: str | Path) -> WordEmbeddingsModel:
-        """Load a word-embeddings resource folder (checksums verified)."""
+    def load(cls, path: str | Path, verify: bool = True) -> WordEmbeddingsModel:
+        """Load a word-embeddings resource folder. Its checksums are verified and required;
+        ``verify=False`` loads a folder without them (your own risk)."""
         folder = Path(path)
-        meta = verify(folder)
-        store = WordVectorStore.load(folder / STORE_FOLDER, verify=False)
+        meta = verify_folder(folder, checksums=verify)
+        try:
+            store = WordVectorStore.load(folder / STORE_FOLDER, verify=False)
+        except ClinicalNerError:
+            raise
+        except Exception as exc:  # a verified folder whose content is still wrong
+            raise CorruptModelError(
+                f"{folder / STORE_FOLDER}: not a word-vector store ({type(exc).__name__}: "
+                f"{exc}); reinstall or retrain the embeddings"
+            ) from None
         return cls(store)._set(storageRef=meta.get("name", "embeddings_clinical"))
 
     def save(self, path: str | Path, metadata: dict | None = None, overwrite: bool = False) -> Path:

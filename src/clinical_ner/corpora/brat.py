@@ -21,6 +21,7 @@ from pathlib import Path
 
 from clinical_ner.corpora.document import (
     CorpusDocument,
+    CorpusFormatError,
     GoldSpan,
     NoCorpusFilesError,
     Relation,
@@ -150,9 +151,25 @@ class BratDocument:
 
 
 def read_text(path: str | Path) -> str:
-    """Read a text file as UTF-8 without newline translation, so CRLF offsets stay right."""
-    with open(path, newline="", encoding="utf-8") as handle:
-        return handle.read()
+    """Read a text file as UTF-8 without newline translation, so CRLF offsets stay right.
+
+    Raises:
+        CorpusFormatError: the file is not UTF-8 (naming the file, line and byte) or cannot
+            be read.
+    """
+    try:
+        with open(path, "rb") as handle:
+            raw = handle.read()
+    except OSError as exc:
+        raise CorpusFormatError(f"{path}: cannot be read ({exc.strerror})") from None
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        raise CorpusFormatError(
+            f"{path}, line {line}: not UTF-8 text (byte {exc.start}: 0x{raw[exc.start]:02x}); "
+            "convert the file to UTF-8, e.g. with iconv -f latin1 -t utf-8"
+        ) from None
 
 
 _FRAGMENT = re.compile(r"^(\d+) (\d+)$")
@@ -263,21 +280,29 @@ def _parse_line(doc: BratDocument, line: str) -> None:
         doc.problems["malformed_line"] += 1
 
 
-def parse_ann(doc_id: str, text: str, ann: str) -> BratDocument:
+def parse_ann(doc_id: str, text: str, ann: str, source: str | None = None) -> BratDocument:
     """Parse ``.ann`` content against its document text.
 
     Args:
         doc_id: the document id to record.
         text: the ``.txt`` content, read without newline translation.
         ann: the ``.ann`` content.
+        source: the ``.ann`` file's name for the DEBUG log of each line dropped or
+            repaired ("a.ann, line 7: text_mismatch"; ``clinical-ner ... --verbose``).
     """
     doc = BratDocument(id=doc_id, text=text)
     # Split on "\n" only: str.splitlines() would also break at U+2028, U+0085 and
     # friends, which can occur inside an entity's text column.
-    for line in ann.split("\n"):
+    located = logger.isEnabledFor(logging.DEBUG)
+    for number, line in enumerate(ann.split("\n"), start=1):
         line = line.removesuffix("\r")
-        if line.strip():
-            _parse_line(doc, line)
+        if not line.strip():
+            continue
+        before = Counter(doc.problems) if located else None
+        _parse_line(doc, line)
+        if before is not None and doc.problems != before:
+            reasons = ", ".join(sorted((doc.problems - before).keys()))
+            logger.debug("%s, line %d: %s", source or doc_id, number, reasons)
     return doc
 
 
@@ -285,7 +310,7 @@ def read_brat_document(txt_path: str | Path, ann_path: str | Path | None = None)
     """Read one ``.txt``/``.ann`` pair; ``ann_path`` defaults to the ``.txt`` with ``.ann``."""
     txt_path = Path(txt_path)
     ann_path = Path(ann_path) if ann_path is not None else txt_path.with_suffix(".ann")
-    return parse_ann(txt_path.stem, read_text(txt_path), read_text(ann_path))
+    return parse_ann(txt_path.stem, read_text(txt_path), read_text(ann_path), str(ann_path))
 
 
 def find_brat_pairs(path: str | Path) -> list[tuple[Path, Path]]:

@@ -28,6 +28,7 @@ import logging
 import os
 import random
 import re
+import shutil
 import tempfile
 from collections import Counter
 from pathlib import Path
@@ -178,10 +179,14 @@ def _split_stats(
 def build_corpus(data_dir: str | Path, out_dir: str | Path, seed: int = 13) -> dict[str, Any]:
     """Build the training corpus from ``data_dir`` into ``out_dir`` (see module doc).
 
+    The build is written to a temporary folder beside ``out_dir`` and renamed into place
+    when it is complete, so a failure leaves neither an empty nor a half-written folder
+    (and an earlier build at ``out_dir`` stays as it was).
+
     Args:
         data_dir: the folder holding ``maccrobat/``, ``chia/`` and optionally ``bc5cdr/``
             and ``ncbi-disease/`` in their original formats.
-        out_dir: where to write; created if needed; files in it are replaced.
+        out_dir: where to write; an existing build there is replaced on success.
         seed: the split seed.
 
     Returns:
@@ -191,7 +196,26 @@ def build_corpus(data_dir: str | Path, out_dir: str | Path, seed: int = 13) -> d
         NoCorpusFilesError: neither MACCROBAT nor Chia is under ``data_dir``.
     """
     data_dir, out_dir = Path(data_dir), Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
+    try:
+        stats = _build_into(data_dir, staging, seed)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    old = None
+    if out_dir.exists():
+        old = out_dir.with_name(f".{out_dir.name}.old-{os.getpid()}")
+        out_dir.rename(old)
+    staging.rename(out_dir)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+    logger.info("corpus built in %s: %s", out_dir, stats["main"])
+    return stats
+
+
+def _build_into(data_dir: Path, out_dir: Path, seed: int) -> dict[str, Any]:
+    """:func:`build_corpus`'s work, into the (empty, existing) folder ``out_dir``."""
     tagger = _Tagger()
     stats: dict[str, Any] = {"seed": seed, "corpora": {}, "missing": []}
     main: dict[str, list[tuple[CorpusDocument, ConllDocument]]] = {s: [] for s in SPLITS}
@@ -236,7 +260,6 @@ def build_corpus(data_dir: str | Path, out_dir: str | Path, seed: int = 13) -> d
     stats["main"] = _main_totals(stats)
     _atomic_write(out_dir / "stats.json", json.dumps(stats, indent=2, sort_keys=True) + "\n")
     write_card(out_dir)
-    logger.info("corpus built in %s: %s", out_dir, stats["main"])
     return stats
 
 

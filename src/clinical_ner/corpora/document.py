@@ -12,6 +12,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from clinical_ner.errors import ClinicalNerError
+
 PROBLEM = "PROBLEM"
 TEST = "TEST"
 TREATMENT = "TREATMENT"
@@ -19,7 +21,7 @@ TREATMENT = "TREATMENT"
 CLINICAL_LABELS: frozenset[str] = frozenset({PROBLEM, TEST, TREATMENT})
 
 
-class CorpusError(Exception):
+class CorpusError(ClinicalNerError):
     """Base class of every error raised by :mod:`clinical_ner.corpora`."""
 
 

@@ -56,7 +56,14 @@ def _normalise(text: str) -> str:
     return " ".join(text.split()).lower()
 
 
-def parse_con(doc_id: str, text: str, con: str) -> CorpusDocument:
+def _drop(dropped: Counter[str], reason: str, source: str, number: int) -> None:
+    """Count a dropped ``.con`` line; its file, line and reason go to the DEBUG log
+    (``clinical-ner ... --verbose``), the counts to the INFO summary."""
+    dropped[reason] += 1
+    logger.debug("%s, line %d: %s", source, number, reason)
+
+
+def parse_con(doc_id: str, text: str, con: str, source: str | None = None) -> CorpusDocument:
     """Parse ``.con`` content against its ``.txt`` text.
 
     Spans keep the ``.con`` line order (so writing them back reproduces the file), carry
@@ -75,7 +82,7 @@ def parse_con(doc_id: str, text: str, con: str) -> CorpusDocument:
             continue
         match = _CONCEPT.match(line)
         if match is None:
-            dropped["malformed_line"] += 1
+            _drop(dropped, "malformed_line", source or doc_id, number)
             continue
         l1, t1, l2, t2 = (int(match.group(g)) for g in ("l1", "t1", "l2", "t2"))
         try:
@@ -84,13 +91,13 @@ def parse_con(doc_id: str, text: str, con: str) -> CorpusDocument:
             begin = tokens[l1 - 1][t1][0]
             end = tokens[l2 - 1][t2][1]
         except IndexError:
-            dropped["bad_position"] += 1
+            _drop(dropped, "bad_position", source or doc_id, number)
             continue
         if end < begin:
-            dropped["bad_position"] += 1
+            _drop(dropped, "bad_position", source or doc_id, number)
             continue
         if _normalise(text[begin : end + 1]) != _normalise(match.group("text")):
-            dropped["text_mismatch"] += 1
+            _drop(dropped, "text_mismatch", source or doc_id, number)
             continue
         label = match.group("type").upper()
         spans.append(
@@ -115,7 +122,7 @@ def parse_con(doc_id: str, text: str, con: str) -> CorpusDocument:
 
 def read_i2b2_document(txt_path: str | Path, con_path: str | Path) -> CorpusDocument:
     """Read one ``.txt``/``.con`` pair (see :func:`parse_con`)."""
-    return parse_con(Path(txt_path).stem, read_text(txt_path), read_text(con_path))
+    return parse_con(Path(txt_path).stem, read_text(txt_path), read_text(con_path), str(con_path))
 
 
 def find_i2b2_pairs(path: str | Path) -> list[tuple[Path, Path]]:

@@ -37,6 +37,8 @@ from typing import Any
 
 import numpy as np
 
+from clinical_ner.errors import ClinicalNerError
+
 FORMAT_VERSION = 1
 VECTORS_FILE = "vectors.npy"
 VOCAB_FILE = "vocab.txt"
@@ -46,7 +48,7 @@ UNKNOWN_ROW = 0
 _DIGIT = re.compile(r"\d")
 
 
-class StoreFormatError(ValueError):
+class StoreFormatError(ClinicalNerError, ValueError):
     """A store folder is missing files, is corrupted, or has an unknown format."""
 
 

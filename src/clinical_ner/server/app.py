@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import threading
 import time
 import traceback
@@ -33,7 +34,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse, Response
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr, model_validator
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from clinical_ner import __version__
@@ -41,7 +42,7 @@ from clinical_ner.pipeline import LightPipeline, PipelineModel
 from clinical_ner.records import text_record
 from clinical_ner.server import page
 from clinical_ner.server.batching import MicroBatcher, QueueFullError
-from clinical_ner.server.limits import BodySizeLimit, RequestLog
+from clinical_ner.server.limits import BodySizeLimit, HeadAsGet, RequestLog, safe_log_field
 
 logger = logging.getLogger("clinical_ner.server")
 
@@ -67,18 +68,20 @@ class ApiError(Exception):
 class AnnotateRequest(BaseModel):
     """One text (``text``) or several (``texts``), and what to return."""
 
+    # Strict types: "include_tokens": "yes" or "text": 5 is a schema error, not coerced.
     model_config = ConfigDict(
         extra="forbid",
+        strict=True,
         json_schema_extra={"examples": [{"text": "Started aspirin for chest pain.",
                                          "labels": ["PROBLEM", "TREATMENT"]}]},
     )
-    text: str | None = Field(None, description="one note")
-    texts: list[str] | None = Field(None, description="several notes, answered in order")
-    labels: list[str] | None = Field(None, description="keep only these entity labels")
-    include_tokens: bool = Field(False, description="also return every token's span")
-    include_sentences: bool = Field(False, description="also return every sentence's span")
-    include_confidence: bool = Field(True, description="each entity's confidence (0..1)")
-    include_assertion: bool = Field(True, description="each entity's assertion status")
+    text: StrictStr | None = Field(None, description="one note")
+    texts: list[StrictStr] | None = Field(None, description="several notes, answered in order")
+    labels: list[StrictStr] | None = Field(None, description="keep only these entity labels")
+    include_tokens: StrictBool = Field(False, description="also return every token's span")
+    include_sentences: StrictBool = Field(False, description="also return every sentence's span")
+    include_confidence: StrictBool = Field(True, description="each entity's confidence (0..1)")
+    include_assertion: StrictBool = Field(True, description="each entity's assertion status")
 
     @model_validator(mode="after")
     def _one_of_text_texts(self) -> AnnotateRequest:
@@ -157,8 +160,10 @@ class ModelHolder:
             self.light = LightPipeline(pipeline, batch_size=self.batch_size)
             logger.info("model %s loaded in %.1f s", self.name, time.perf_counter() - started)
         except Exception as exc:  # reported by /readyz and every annotate call
-            self.error = f"{type(exc).__name__}: {exc}"
-            logger.error("model %s failed to load: %s", self.name, self.error)
+            # Clients see what failed, never server paths; the log has the detail.
+            self.error = f"{type(exc).__name__}: {_without_paths(str(exc))}"
+            logger.error("model %s failed to load: %s: %s", self.name, type(exc).__name__,
+                         safe_log_field(str(exc), 500))
         finally:
             self.loaded.set()
 
@@ -205,6 +210,24 @@ def _convert(request: AnnotateRequest, rows: list[dict[str, Any]]) -> list[dict[
         record["entities"] = entities
         results.append(record)
     return results
+
+
+_SERVER_PATH = re.compile(r"(?:[A-Za-z]:)?(?:[\\/][^\\/\s'\"(),;:]+)+[\\/]?")
+
+
+def _without_paths(message: str) -> str:
+    """``message`` with file-system paths replaced by ``<path>`` (a client must not learn
+    the server's layout) and cut to 300 characters."""
+    return _SERVER_PATH.sub("<path>", message)[:300]
+
+
+def _is_encodable(text: str) -> bool:
+    """Whether ``text`` is Unicode text UTF-8 can carry (no lone surrogates)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _error(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
@@ -300,6 +323,7 @@ def create_app(
     app.state.holder = holder
     app.state.batcher = batcher
     app.add_middleware(BodySizeLimit, max_body_bytes=max_body_bytes)
+    app.add_middleware(HeadAsGet)
     app.add_middleware(RequestLog, logger=logger)
 
     @app.exception_handler(ApiError)
@@ -308,6 +332,9 @@ def create_app(
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 400:  # the body could not be decoded (bad UTF-8, nesting, ...)
+            return _error(400, "invalid_json", "the request body is not valid JSON in UTF-8; "
+                          "send one JSON object such as {\"text\": \"...\"}")
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
         return _error(exc.status_code, code, str(exc.detail), getattr(exc, "headers", None))
 
@@ -334,6 +361,11 @@ def create_app(
               summary="Entities of one or more notes")
     async def annotate(body: AnnotateRequest) -> JSONResponse:
         texts = [body.text] if body.text is not None else list(body.texts or [])
+        for index, text in enumerate(texts):
+            if not _is_encodable(text):
+                raise ApiError(400, "invalid_text",
+                               f"text {index} holds a lone UTF-16 surrogate (\\ud800-\\udfff), "
+                               "which is not Unicode text; send the note as UTF-8 characters")
         if len(texts) > max_texts:
             raise ApiError(422, "too_many_texts",
                            f"{len(texts)} texts in one request; the limit is {max_texts}: "
@@ -352,7 +384,7 @@ def create_app(
         except QueueFullError as exc:
             raise ApiError(503, "busy", f"the service is overloaded: {exc}; retry shortly",
                            {"Retry-After": "1"}) from None
-        except TimeoutError:
+        except (TimeoutError, asyncio.TimeoutError):  # the same class only from Python 3.11
             raise ApiError(504, "timeout",
                            f"no answer within {timeout_s:g} s; send fewer or shorter texts, "
                            "or start the service with a longer --timeout") from None
@@ -374,7 +406,8 @@ def create_app(
     async def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
-    @app.get("/readyz", summary="The model is loaded", responses={503: {"model": ErrorResponse}})
+    @app.get("/readyz", summary="The model is loaded",
+                   responses={503: {"model": ErrorResponse}})
     async def readyz() -> JSONResponse:
         if holder.ready:
             return JSONResponse({"status": "ready", "model": holder.name})
@@ -382,7 +415,8 @@ def create_app(
             return _error(503, "model_failed", f"the model failed to load: {holder.error}")
         return _error(503, "not_ready", "the model is still loading")
 
-    @app.get("/v1/models", summary="The loaded model, the offline resources, the limits")
+    @app.get("/v1/models",
+                   summary="The loaded model, the offline resources, the limits")
     async def models() -> dict[str, Any]:
         from clinical_ner.resources import available
 

@@ -86,6 +86,26 @@ def _content_length(scope: Scope) -> int | None:
     return None
 
 
+class HeadAsGet:
+    """``HEAD`` wherever ``GET`` is: the request runs as ``GET`` and the body is dropped
+    (the headers, ``Content-Length`` included, stay those of the ``GET`` answer)."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await self.app(scope, receive, send)
+            return
+
+        async def without_body(message: Message) -> None:
+            if message["type"] == "http.response.body":
+                message = {**message, "body": b""}
+            await send(message)
+
+        await self.app({**scope, "method": "GET"}, receive, without_body)
+
+
 class RequestLog:
     """One INFO line per request: method, path (never the query string), status, request
     and response bytes, milliseconds. No header, query or body content is logged."""
@@ -121,6 +141,17 @@ class RequestLog:
             await self.app(scope, counting_receive, counting_send)
         finally:
             self.logger.info(
-                "%s %s %d in=%dB out=%dB %.1fms", scope["method"], scope["path"][:80], status,
+                "%s %s %d in=%dB out=%dB %.1fms", safe_log_field(scope["method"], 16),
+                safe_log_field(scope["path"], 80), status,
                 received, sent, (time.perf_counter() - started) * 1000,
             )
+
+
+def safe_log_field(value: str, limit: int) -> str:
+    """``value`` cut to ``limit`` characters with every control character (newline, NUL,
+    escape...) written as ``\\xNN``/``\\uNNNN``, so a client cannot forge log lines
+    ("GET /x%0aINFO ... 200 FORGED") or hide in the log."""
+    return "".join(
+        ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii")
+        for ch in str(value)[:limit]
+    )

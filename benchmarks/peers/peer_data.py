@@ -25,8 +25,8 @@ from clinical_ner.corpora.conll import parse_conll, tags_to_spans
 from clinical_ner.evaluation import entity_scores, token_scores
 
 LABELS = ("PROBLEM", "TEST", "TREATMENT")
-#: Groups scored: each main corpus on its own, then both together.
-CORPORA = ("maccrobat", "chia", "combined")
+#: Groups scored: each main corpus on its own, then all together.
+CORPORA = ("maccrobat", "chia", "mtsamples", "combined")
 
 _DOCSTART = re.compile(r"^-DOCSTART-[^\n]*\n", re.MULTILINE)
 _NOT_TEXT = re.compile(r"[\s_]")

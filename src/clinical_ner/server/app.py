@@ -381,6 +381,13 @@ def create_app(
             results = await asyncio.wait_for(
                 batcher.submit(texts, lambda rows: _convert(body, rows)), timeout_s
             )
+        except asyncio.CancelledError:
+            # uvicorn cancels requests still running when a shutdown's grace period ends:
+            # the client gets a clear 503 instead of a dropped connection, the log one line
+            # instead of a traceback.
+            logger.info("request cancelled: the service is shutting down")
+            raise ApiError(503, "shutting_down", "the service is shutting down; retry on "
+                           "another instance or after it restarts", {"Retry-After": "5"}) from None
         except QueueFullError as exc:
             raise ApiError(503, "busy", f"the service is overloaded: {exc}; retry shortly",
                            {"Retry-After": "1"}) from None

@@ -17,9 +17,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import queue
+import threading
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -79,12 +80,12 @@ class MicroBatcher:
         self.stats = BatchStats()
         self._queue: asyncio.Queue[_Job] | None = None
         self._task: asyncio.Task | None = None
-        self._executor: ThreadPoolExecutor | None = None
+        self._executor: ModelThread | None = None
         self._queued_texts = 0
 
     async def start(self) -> None:
         self._queue = asyncio.Queue()
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="clinical-ner-model")
+        self._executor = ModelThread()
         self._task = asyncio.create_task(self._consume(), name="clinical-ner-batcher")
 
     async def stop(self) -> None:
@@ -98,7 +99,9 @@ class MicroBatcher:
                 if not job.future.done():
                     job.future.set_exception(RuntimeError("the service is shutting down"))
         if self._executor is not None:
-            self._executor.shutdown(wait=True, cancel_futures=True)
+            # Never wait for a pipeline call in progress: SIGTERM must end the process in
+            # seconds even while a large batch is being annotated.
+            self._executor.stop()
         self._task = self._queue = self._executor = None
 
     @property
@@ -129,7 +132,6 @@ class MicroBatcher:
 
     async def _consume(self) -> None:
         assert self._queue is not None
-        loop = asyncio.get_running_loop()
         while True:
             first = await self._queue.get()
             batch = [first]
@@ -144,7 +146,7 @@ class MicroBatcher:
                 continue
             texts = [text for job in live for text in job.texts]
             try:
-                answers = await loop.run_in_executor(self._executor, self._run, live, texts)
+                answers = await self._executor.run(self._run, live, texts)
             except Exception as exc:  # the model failed: every request of the batch learns it
                 for job in live:
                     if not job.future.done():
@@ -166,3 +168,51 @@ class MicroBatcher:
             answers.append(job.convert(rows[start : start + len(job.texts)]))
             start += len(job.texts)
         return answers
+
+
+class ModelThread:
+    """The one thread that runs pipeline calls, off the event loop.
+
+    Unlike a ``ThreadPoolExecutor`` (whose workers the interpreter joins at exit) it is a
+    daemon thread, so a shutdown never waits for a batch in progress: the process ends
+    and the batch's requests were already answered 503 or are cut off with the
+    connection."""
+
+    def __init__(self) -> None:
+        self._calls: queue.SimpleQueue = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._serve, name="clinical-ner-model", daemon=True)
+        self._thread.start()
+
+    async def run(self, function: Callable[..., Any], *args: Any) -> Any:
+        """``function(*args)`` on the model thread; its result or exception."""
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future = loop.create_future()
+        self._calls.put((loop, future, function, args))
+        return await future
+
+    def stop(self) -> None:
+        self._calls.put(None)
+
+    def _serve(self) -> None:
+        while True:
+            call = self._calls.get()
+            if call is None:
+                return
+            loop, future, function, args = call
+            try:
+                result, error = function(*args), None
+            except BaseException as exc:  # handed to the awaiting coroutine
+                result, error = None, exc
+            try:
+                loop.call_soon_threadsafe(_settle, future, result, error)
+            except RuntimeError:  # the loop closed while the call ran: nobody waits
+                return
+
+
+def _settle(future: asyncio.Future, result: Any, error: BaseException | None) -> None:
+    if future.done():
+        return
+    if error is not None:
+        future.set_exception(error)
+    else:
+        future.set_result(result)

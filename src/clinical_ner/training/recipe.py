@@ -86,6 +86,25 @@ def build_embeddings(recipe: dict[str, Any], data_dir: Path, corpus_dir: Path, o
     return WordEmbeddingsModel.load(out)
 
 
+def training_sentences(recipe: dict[str, Any], corpus_dir: Path) -> tuple[list, list]:
+    """The recipe's training and model-selection sentences from a corpus build.
+
+    ``"corpus_weights": {"mtsamples": 3}`` repeats that corpus's train sentences (3 times
+    in all), weighting the users' kind of text; ``"selection_dev": "mtsamples"`` picks the
+    best epoch and stops early on that corpus's dev split instead of the combined one;
+    ``"partial_label_corpora"`` adds PROBLEM-only corpora."""
+    train = read_tagged_sentences(corpus_dir / "train.conll")
+    for corpus in recipe.get("partial_label_corpora", []):
+        train += read_tagged_sentences(corpus_dir / f"{corpus}.train.conll", frozenset({"PROBLEM"}))
+    for corpus, weight in recipe.get("corpus_weights", {}).items():
+        if int(weight) < 1:
+            raise ClinicalNerError(f"corpus_weights[{corpus!r}] must be a whole number >= 1")
+        train += read_tagged_sentences(corpus_dir / f"{corpus}.train.conll") * (int(weight) - 1)
+    selection = recipe.get("selection_dev")
+    dev = read_tagged_sentences(corpus_dir / (f"{selection}.dev.conll" if selection else "dev.conll"))
+    return train, dev
+
+
 def train_recipe(
     recipe: dict[str, Any],
     data_dir: str | Path,
@@ -109,17 +128,7 @@ def train_recipe(
     embeddings = build_embeddings(recipe, data_dir, corpus_dir, out_dir / "embeddings_clinical")
     embeddings_seconds = time.perf_counter() - started
 
-    train = read_tagged_sentences(corpus_dir / "train.conll")
-    for corpus in recipe.get("partial_label_corpora", []):
-        train += read_tagged_sentences(corpus_dir / f"{corpus}.train.conll", frozenset({"PROBLEM"}))
-    # "corpus_weights": {"mtsamples": 3} repeats that corpus's train sentences (3 times in
-    # all), weighting the users' kind of text; "selection_dev": "mtsamples" picks the best
-    # epoch and stops early on that corpus's dev split instead of the combined one.
-    for corpus, weight in recipe.get("corpus_weights", {}).items():
-        extra = read_tagged_sentences(corpus_dir / f"{corpus}.train.conll")
-        train += extra * (int(weight) - 1)
-    selection = recipe.get("selection_dev")
-    dev = read_tagged_sentences(corpus_dir / (f"{selection}.dev.conll" if selection else "dev.conll"))
+    train, dev = training_sentences(recipe, corpus_dir)
     config = TrainingConfig.from_dict(recipe["training"])
     trainer = Trainer(config, train, embeddings.store, dev=dev,
                       checkpoint_dir=out_dir / "checkpoint", progress=progress)

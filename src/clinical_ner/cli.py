@@ -98,14 +98,62 @@ def _annotation_pipeline(model: str | None, assertion: bool = True):
 def annotate_command(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
     texts = list(_read_inputs(args, stdin))  # input errors come before the model loads
     pipeline = _annotation_pipeline(args.model, assertion=not args.no_assertion)
-    light = LightPipeline(pipeline, batch_size=args.batch_size)
-    for index, row in enumerate(light.iter_full(texts)):
-        record = text_record(row)
-        if args.format == "table":
-            stdout.write(_table(record, index) + "\n")
-        else:
-            stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
+    light = LightPipeline(pipeline, batch_size=args.batch_size, window_chars=args.window_chars)
+    if args.format == "table":
+        for index, row in enumerate(light.iter_full(texts)):
+            stdout.write(_table(text_record(row), index) + "\n")
+        return 0
+    # JSON lines stream window by window: a huge text never has all its annotations in
+    # memory at once (each field's items wait in a temporary file until the text ends).
+    writer = _StreamedRecord(stdout)
+    for _, last, row in light.iter_windows(texts):
+        writer.add(text_record(row), last)
     return 0
+
+
+class _StreamedRecord:
+    """Writes one JSON line per text from the records of its windows, in order, holding
+    only the current window in memory."""
+
+    FIELDS = ("sentences", "tokens", "entities")
+
+    def __init__(self, stdout: TextIO) -> None:
+        self.stdout = stdout
+        self.spools: dict[str, Any] = {}
+        self.counts: dict[str, int] = {}
+
+    def add(self, record: dict[str, Any], last: bool) -> None:
+        if last and not self.spools:  # a text of one window: write it at once
+            self.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
+            return
+        if not self.spools:
+            import tempfile
+
+            # Closed in _flush, after the text's last window.
+            self.spools = {f: tempfile.TemporaryFile("w+", encoding="utf-8")  # noqa: SIM115
+                           for f in self.FIELDS}
+            self.counts = dict.fromkeys(self.FIELDS, 0)
+        for field in self.FIELDS:
+            for item in record[field]:
+                if self.counts[field]:
+                    self.spools[field].write(", ")
+                self.spools[field].write(json.dumps(item, ensure_ascii=False))
+                self.counts[field] += 1
+        if last:
+            self._flush()
+
+    def _flush(self) -> None:
+        out = self.stdout
+        for i, field in enumerate(self.FIELDS):
+            out.write(("{" if i == 0 else ", ") + json.dumps(field) + ": [")
+            spool = self.spools[field]
+            spool.seek(0)
+            while block := spool.read(1 << 20):
+                out.write(block)
+            spool.close()
+            out.write("]")
+        out.write("}\n")
+        self.spools, self.counts = {}, {}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -129,6 +177,10 @@ def build_parser() -> argparse.ArgumentParser:
     annotate.add_argument("--lines", action="store_true", help="one text per input line")
     annotate.add_argument("--format", choices=("jsonl", "table"), default="jsonl")
     annotate.add_argument("--batch-size", type=int, default=64, help="texts per batch")
+    annotate.add_argument("--window-chars", type=int, default=100_000,
+                          help="annotate longer texts in windows of about this many characters, "
+                          "cut at sentence bounds (memory stays bounded; offsets index the "
+                          "whole text)")
     annotate.add_argument(
         "--model", default="ner_clinical",
         help="pretrained model name or folder (default ner_clinical); 'none' for text stages only",

@@ -19,6 +19,7 @@ from clinical_ner.annotators.base import STAGE_CLASSES, Estimator, Row, Stage, T
 from clinical_ner.errors import ConfigurationError, InputError, ResourceNotFoundError
 from clinical_ner.gc_pause import gc_paused
 from clinical_ner.resources import write_model_folder
+from clinical_ner.windows import WindowState, iter_window_texts, merge_rows, shift_row
 
 PIPELINE_FORMAT = "clinical-ner-pipeline"
 PIPELINE_FORMAT_VERSION = 1
@@ -155,7 +156,11 @@ class LightPipeline:
 
     ``annotate`` returns, per text, a dict from each annotation column to the list of its
     ``result`` strings; ``fullAnnotate`` returns the :class:`Annotation` objects. Texts are
-    processed ``batch_size`` at a time so model stages batch across texts.
+    processed ``batch_size`` at a time so model stages batch across texts. A text longer
+    than ``window_chars`` characters (default 100,000) is annotated in windows cut at
+    sentence bounds (:mod:`clinical_ner.windows`), so a huge note needs memory for one
+    window at a time; offsets still index the whole text. ``iter_windows`` hands out the
+    windows' annotations one window at a time for writers that stream.
     """
 
     def __init__(
@@ -164,6 +169,7 @@ class LightPipeline:
         parse_embeddings: bool = False,
         batch_size: int = 64,
         workers: int = 1,
+        window_chars: int = 100_000,
     ) -> None:
         if not isinstance(pipeline_model, PipelineModel):
             raise ConfigurationError(
@@ -173,11 +179,15 @@ class LightPipeline:
             raise ConfigurationError("batch_size must be at least 1")
         if workers < 1:
             raise ConfigurationError("workers must be at least 1")
+        if window_chars < 1000:
+            raise ConfigurationError("window_chars must be at least 1,000 characters")
         self.pipeline_model = pipeline_model
         self.parse_embeddings = parse_embeddings
         self.batch_size = batch_size
         self.workers = workers
+        self.window_chars = window_chars
         self._text_col = _text_column(pipeline_model.stages)
+        self._document_col = _document_column(pipeline_model.stages)
 
     def _check_texts(self, target: str | Sequence[str | None]) -> list[str | None]:
         if isinstance(target, str):
@@ -191,22 +201,29 @@ class LightPipeline:
         return texts
 
     def _batches(self, texts: Iterable[str | None]) -> Iterator[list[Row]]:
+        """Rows of at most ``batch_size`` windows; each row carries its text's index, its
+        window's start and whether it is the text's last window (keys the pipeline never
+        reads)."""
         batch: list[Row] = []
-        for text in texts:
-            batch.append({self._text_col: text})
-            if len(batch) >= self.batch_size:
-                yield batch
-                batch = []
+        for index, text in enumerate(texts):
+            if text is None or len(text) <= self.window_chars:
+                pieces = [(0, text)]
+            else:
+                pieces = list(iter_window_texts(text, self.window_chars))
+            for k, (start, piece) in enumerate(pieces):
+                batch.append({self._text_col: piece, _TEXT: index, _START: start,
+                              _LAST: k == len(pieces) - 1, _WHOLE: text if k == 0 else None})
+                if len(batch) >= self.batch_size:
+                    yield batch
+                    batch = []
         if batch:
             yield batch
 
-    def iter_full(self, texts: Iterable[str | None]) -> Iterator[dict[str, list[Annotation]]]:
-        """Annotations of each text, in input order, streamed ``batch_size`` texts at a time.
-
-        With ``workers > 1`` that many batches are annotated at once in threads: torch
-        releases the GIL while it computes, so one batch's tokenization overlaps another's
-        network. At most ``workers`` batches are in flight, so memory stays bounded.
-        """
+    def _annotated_windows(self, texts: Iterable[str | None]) -> Iterator[Row]:
+        """Every window's row, annotated, in input order. With ``workers > 1`` that many
+        batches are annotated at once in threads: torch releases the GIL while it
+        computes, so one batch's tokenization overlaps another's network. At most
+        ``workers`` batches are in flight, so memory stays bounded."""
         if self.workers == 1:
             for batch in self._batches(texts):
                 yield from self._run(batch)
@@ -219,6 +236,39 @@ class LightPipeline:
                     yield from pending.popleft().result()
             while pending:
                 yield from pending.popleft().result()
+
+    def iter_windows(self, texts: Iterable[str | None]) -> Iterator[tuple[int, bool, dict[str, Any]]]:
+        """``(text index, last window of that text?, annotations)`` of every window, in
+        order, with offsets, sentence and chunk numbers already moved into the whole
+        text: a writer can stream a huge text without holding all its annotations."""
+        state = WindowState()
+        for row in self._annotated_windows(texts):
+            index, start, last = row.pop(_TEXT), row.pop(_START), row.pop(_LAST)
+            row.pop(_WHOLE, None)
+            if start == 0:
+                state = WindowState()
+            yield index, last, shift_row(row, start, state) if start or not last else row
+
+    def iter_full(self, texts: Iterable[str | None]) -> Iterator[dict[str, list[Annotation]]]:
+        """Annotations of each text, in input order, streamed ``batch_size`` windows at a
+        time (a short text is one window; see the class docstring)."""
+        parts: list[dict[str, Any]] = []
+        whole: str | None = None
+        state = WindowState()
+        for row in self._annotated_windows(texts):
+            start, last = row.pop(_START), row.pop(_LAST)
+            row.pop(_TEXT)
+            if start == 0:
+                whole, parts, state = row.pop(_WHOLE), [], WindowState()
+            else:
+                row.pop(_WHOLE, None)
+            if start == 0 and last:
+                yield row
+                continue
+            parts.append(shift_row(row, start, state))
+            if last:
+                yield merge_rows(whole or "", parts, self._document_col)
+                parts = []
 
     def _run(self, rows: list[Row]) -> list[dict[str, Any]]:
         self.pipeline_model.transform_rows(rows)
@@ -247,6 +297,18 @@ class LightPipeline:
             else:
                 out[col] = value
         return out
+
+
+# Keys of a window's row that only LightPipeline reads (never a column name a stage uses).
+_TEXT, _START, _LAST, _WHOLE = "\0text", "\0start", "\0last", "\0whole"
+
+
+def _document_column(stages: Sequence[Stage]) -> str | None:
+    """The first DocumentAssembler's output column, if any."""
+    for stage in stages:
+        if type(stage).__name__ == "DocumentAssembler":
+            return stage.getOrDefault("outputCol")
+    return None
 
 
 def _text_column(stages: Sequence[Stage]) -> str:

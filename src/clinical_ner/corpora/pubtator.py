@@ -68,13 +68,14 @@ class PubTatorDocument:
         return f"{self.title} {self.abstract}"
 
 
-def parse_pubtator(content: str) -> list[PubTatorDocument]:
+def parse_pubtator(content: str, source: str = "PubTator content") -> list[PubTatorDocument]:
     """Parse PubTator text; malformed or mismatching mention lines are counted and skipped
-    (``PubTatorDocument.problems``), never fatal. A mention whose offsets cover extra
-    whitespace around its text is trimmed and counted ``"repaired_whitespace"``."""
+    (``PubTatorDocument.problems``), never fatal, and each is located (``source``, line,
+    reason) in the DEBUG log. A mention whose offsets cover extra whitespace around its
+    text is trimmed and counted ``"repaired_whitespace"``."""
     docs: list[PubTatorDocument] = []
     current: PubTatorDocument | None = None
-    for raw in content.split("\n"):
+    for number, raw in enumerate(content.split("\n"), start=1):
         line = raw.removesuffix("\r")
         if not line.strip():
             continue
@@ -85,13 +86,17 @@ def parse_pubtator(content: str) -> list[PubTatorDocument]:
             continue
         if current is None:
             raise CorpusFormatError(
-                "PubTator content must start with a 'PMID|t|title' line; this file does "
-                "not look like PubTator (check the corpus name passed to read())"
+                f"{source}, line {number}: PubTator content must start with a "
+                "'PMID|t|title' line; this file does not look like PubTator (check the "
+                "corpus name passed to read())"
             )
         if line.startswith(f"{current.pmid}|a|"):
             current.abstract = line.split("|a|", 1)[1]
             continue
+        before = sum(current.problems.values())
         _parse_annotation_line(current, line.split("\t"))
+        if sum(current.problems.values()) != before:
+            logger.debug("%s, line %d: mention line dropped or repaired", source, number)
     return docs
 
 
@@ -138,7 +143,7 @@ def _parse_annotation_line(doc: PubTatorDocument, fields: list[str]) -> None:
 
 def read_pubtator_file(path: str | Path) -> list[PubTatorDocument]:
     """Read one PubTator file (UTF-8, no newline translation)."""
-    return parse_pubtator(read_text(path))
+    return parse_pubtator(read_text(path), str(path))
 
 
 def write_pubtator(docs: Iterable[PubTatorDocument], path: str | Path) -> None:

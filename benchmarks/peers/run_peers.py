@@ -11,7 +11,7 @@ evaluation and written to one JSON.
         [--peers spacy spacy_vectors crf] [--update]
 
 Each peer trains on train, selects on dev (spaCy: early stopping; CRF: c1/c2 grid) and is
-scored on dev and test per corpus (maccrobat, chia, combined): strict and lenient
+scored on dev and test per corpus (maccrobat, chia, mtsamples, combined): strict and lenient
 entity micro-F1, per-label F1, token micro-F1. Models go under ``--work`` (never the
 repo). Math libraries are held to ``--threads`` threads (default 1).
 
@@ -112,7 +112,8 @@ def main() -> None:
         "corpus": {
             "path": str(args.corpus),
             "splits": {split: _split_facts(docs) for split, docs in splits.items()},
-            "note": "MACCROBAT + Chia from the corpus build (train/dev/test by document); "
+            "note": "the corpus build's main corpus (MACCROBAT + Chia + the annotated "
+            "MTSamples notes when present; train/dev/test by document); "
             "spans are token offsets (first, last, label), end inclusive",
         },
         "threads": args.threads,

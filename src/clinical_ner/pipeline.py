@@ -201,10 +201,12 @@ class LightPipeline:
         return texts
 
     def _batches(self, texts: Iterable[str | None]) -> Iterator[list[Row]]:
-        """Rows of at most ``batch_size`` windows; each row carries its text's index, its
-        window's start and whether it is the text's last window (keys the pipeline never
-        reads)."""
+        """Rows of at most ``batch_size`` windows and about two windows of characters (the
+        annotations of a batch, word vectors included, are in memory at once); each row
+        carries its text's index, its window's start and whether it is the text's last
+        window (keys the pipeline never reads)."""
         batch: list[Row] = []
+        characters = 0
         for index, text in enumerate(texts):
             if text is None or len(text) <= self.window_chars:
                 pieces = [(0, text)]
@@ -213,9 +215,10 @@ class LightPipeline:
             for k, (start, piece) in enumerate(pieces):
                 batch.append({self._text_col: piece, _TEXT: index, _START: start,
                               _LAST: k == len(pieces) - 1, _WHOLE: text if k == 0 else None})
-                if len(batch) >= self.batch_size:
+                characters += len(piece or "")
+                if len(batch) >= self.batch_size or characters >= 2 * self.window_chars:
                     yield batch
-                    batch = []
+                    batch, characters = [], 0
         if batch:
             yield batch
 

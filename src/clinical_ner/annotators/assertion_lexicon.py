@@ -38,6 +38,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from clinical_ner.annotators.lexicon_file import lexicon_rows, read_lexicon_file
 from clinical_ner.errors import ConfigurationError
 
 PRESENT = "present"
@@ -122,18 +123,9 @@ def parse_lexicon(content: str, source: str = "lexicon") -> list[LexiconRule]:
     Raises:
         LexiconFormatError: naming ``source`` and the line number of the first bad line.
     """
-    rules = []
-    for number, line in enumerate(content.splitlines(), 1):
-        if not line.strip() or line.lstrip().startswith("#"):
-            continue
-        fields = line.rstrip("\r\n").split("\t")
-        if len(fields) not in (3, 4):
-            raise LexiconFormatError(
-                f"{source}, line {number}: expected 3 or 4 tab-separated fields "
-                "(phrase, category, direction[, window])"
-            )
-        rules.append(make_rule(*fields, where=f"{source}, line {number}"))
-    return rules
+    rows = lexicon_rows(content, source, (3, 4), "phrase, category, direction[, window]",
+                        LexiconFormatError)
+    return [make_rule(*fields, where=where) for where, fields in rows]
 
 
 def bundled_lexicon_path() -> Path:
@@ -144,13 +136,7 @@ def bundled_lexicon_path() -> Path:
 def load_lexicon(path: str | Path | None = None) -> list[LexiconRule]:
     """Rules of the lexicon file at ``path`` (the bundled one when ``None``)."""
     path = Path(path) if path is not None else bundled_lexicon_path()
-    try:
-        content = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise LexiconFormatError(f"cannot read the assertion lexicon {path}: {exc.strerror}") from None
-    except UnicodeDecodeError:
-        raise LexiconFormatError(f"the assertion lexicon {path} is not UTF-8 text") from None
-    return parse_lexicon(content, str(path))
+    return parse_lexicon(read_lexicon_file(path, "assertion lexicon", LexiconFormatError), str(path))
 
 
 def format_lexicon(rules: list[LexiconRule]) -> str:

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from clinical_ner.annotators.lexicon_file import lexicon_rows, read_lexicon_file
 from clinical_ner.errors import ConfigurationError
 
 SECTION = "section"
@@ -90,18 +91,8 @@ def parse_lexicon(content: str, source: str = "lexicon") -> list[SectionEntry]:
     Raises:
         SectionLexiconError: naming ``source`` and the line number of the first bad line.
     """
-    entries = []
-    for number, line in enumerate(content.splitlines(), 1):
-        if not line.strip() or line.lstrip().startswith("#"):
-            continue
-        fields = line.rstrip("\r\n").split("\t")
-        if len(fields) not in (2, 3):
-            raise SectionLexiconError(
-                f"{source}, line {number}: expected 2 or 3 tab-separated fields "
-                "(variant, name[, kind])"
-            )
-        entries.append(make_entry(*fields, where=f"{source}, line {number}"))
-    return entries
+    rows = lexicon_rows(content, source, (2, 3), "variant, name[, kind]", SectionLexiconError)
+    return [make_entry(*fields, where=where) for where, fields in rows]
 
 
 def bundled_lexicon_path() -> Path:
@@ -112,13 +103,7 @@ def bundled_lexicon_path() -> Path:
 def load_lexicon(path: str | Path | None = None) -> list[SectionEntry]:
     """Entries of the lexicon file at ``path`` (the bundled one when ``None``)."""
     path = Path(path) if path is not None else bundled_lexicon_path()
-    try:
-        content = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise SectionLexiconError(f"cannot read the section lexicon {path}: {exc.strerror}") from None
-    except UnicodeDecodeError:
-        raise SectionLexiconError(f"the section lexicon {path} is not UTF-8 text") from None
-    return parse_lexicon(content, str(path))
+    return parse_lexicon(read_lexicon_file(path, "section lexicon", SectionLexiconError), str(path))
 
 
 @lru_cache(maxsize=1)

@@ -107,7 +107,9 @@ def test_demo_page_highlights_the_note(server, browser, tmp_path):
     assert found >= EXPECTED
     for text, label, begin, end, title, color in spans:
         assert NOTE[begin : end + 1] == text
-        assert title.startswith(f"{label}, confidence ")
+        # the hover names the label, the section (this note has no header: unknown), the
+        # confidence
+        assert title.startswith(f"{label}, section unknown, confidence ")
         assert color != "rgba(0, 0, 0, 0)"
     # the whole note is shown, unchanged, around the spans (labels are extra text)
     assert page.eval_on_selector("#result", SHOWN_TEXT) == NOTE
@@ -138,11 +140,11 @@ def test_demo_page_highlights_the_note(server, browser, tmp_path):
     )
     shown = {text: rest for text, *rest in spans}
     status, title, begin, decoration, opacity = shown["rash"]
-    assert status == "absent" and title.startswith("PROBLEM, absent, confidence ")
+    assert status == "absent" and title.startswith("PROBLEM, absent, section unknown, confidence ")
     assert "line-through" in decoration and opacity < 1
     assert NEGATED[begin : begin + 4] == "rash"
     status, title, _, decoration, opacity = shown["aspirin"]
-    assert status == "present" and title.startswith("TREATMENT, confidence ")
+    assert status == "present" and title.startswith("TREATMENT, section unknown, confidence ")
     assert "line-through" not in decoration and opacity == 1
     legend = page.eval_on_selector_all("#legend .cner-key", "els => els.map(e => e.textContent)")
     assert "absent" in legend

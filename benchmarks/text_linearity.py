@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 
 from clinical_ner import SectionDetector, SentenceDetector, Tokenizer
+from clinical_ner.annotators.section_detector import sentence_cuts
 from common import machine, write_json
 
 RESULTS = Path(__file__).resolve().parent / "results" / "text_linearity.json"
@@ -42,7 +43,7 @@ def stages(text: str) -> dict[str, float]:
     started = time.perf_counter()
     found = sections.sections(text)
     out["sections"] = time.perf_counter() - started
-    cuts = [c for s in found for c in (s.begin, int(s.metadata["header_end"]) + 1)]
+    cuts = sentence_cuts(found)
     started = time.perf_counter()
     bounds = sentences.sentence_bounds(text, cuts)
     out["sentences"] = time.perf_counter() - started

@@ -35,7 +35,7 @@ DEVICES = ("auto", "cpu", "cuda")
 PRECISIONS = ("auto", "float32", "bfloat16")
 
 
-def pick_precision(name: str, device: torch.device) -> torch.dtype:
+def pick_precision(name: str) -> torch.dtype:
     """``auto`` and ``float32`` mean float32; ``bfloat16`` is opt-in.
 
     float32 gives every text the same entities and confidences whatever other texts share
@@ -277,7 +277,7 @@ class NerDLModel(Transformer):
         """
         network, chars = self._parts()
         device = pick_device(self.getOrDefault("device"))
-        network = self._inference_network(device, pick_precision(self.getOrDefault("precision"), device))
+        network = self._inference_network(device, pick_precision(self.getOrDefault("precision")))
         all_scores = self.getOrDefault("includeAllConfidenceScores")
         tags: list[list[str]] = [[] for _ in sentences]
         confidences: list[list[float]] = [[] for _ in sentences]

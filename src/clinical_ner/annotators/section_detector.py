@@ -344,6 +344,13 @@ def _section(text: str, base: int, span: tuple[int, int], name: str, header: Hea
     return Annotation(AnnotatorType.SECTION, base + begin, base + stop - 1, text[begin:stop], metadata)
 
 
+def sentence_cuts(sections: Sequence[Annotation]) -> list[int]:
+    """Offsets where a sentence must end: each section's start and the character after
+    each header (a header never shares a sentence with its body, nor a section with the
+    next). Sections without a header (``header_end`` -1) give a harmless cut at 0."""
+    return [cut for s in sections for cut in (s.begin, int(s.metadata.get("header_end", "-1")) + 1)]
+
+
 def header_spans(sections: Sequence[Annotation]) -> list[tuple[int, int]]:
     """``(begin, end)`` of every header in a ``section`` column, end inclusive, in order."""
     spans = []

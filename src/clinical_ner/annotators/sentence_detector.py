@@ -38,6 +38,7 @@ from collections.abc import Iterable, Sequence
 from clinical_ner.annotation import Annotation, AnnotatorType
 from clinical_ner.annotators import abbreviations
 from clinical_ner.annotators.base import Param, Transformer
+from clinical_ner.annotators.section_detector import sentence_cuts
 from clinical_ner.errors import ConfigurationError
 
 NEWLINE_MODES = ("smart", "always", "never")
@@ -217,12 +218,7 @@ class SentenceDetector(Transformer):
 
     def annotate(self, inputs: Sequence[list[Annotation]]) -> list[Annotation]:
         documents = inputs[0]
-        # A header never shares a sentence with its body, nor a section with the next.
-        bounds = [
-            cut
-            for section in (inputs[1] if len(inputs) > 1 else ())
-            for cut in (section.begin, int(section.metadata.get("header_end", "-2")) + 1)
-        ]
+        bounds = sentence_cuts(inputs[1]) if len(inputs) > 1 else []
         out: list[Annotation] = []
         index = 0
         for doc in documents:

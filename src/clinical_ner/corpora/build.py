@@ -34,7 +34,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from clinical_ner.annotators.section_detector import SectionDetector
+from clinical_ner.annotators.section_detector import SectionDetector, sentence_cuts
 from clinical_ner.annotators.sentence_detector import SentenceDetector
 from clinical_ner.annotators.tokenizer import Tokenizer
 from clinical_ner.corpora.card import write_card
@@ -89,11 +89,7 @@ class _Tagger:
     def bounds(self, text: str) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
         """Sentence and token ``(begin, end)`` offsets (inclusive) of ``text``, split as
         ``clinical_pipeline()`` splits it (a header never shares a sentence with its body)."""
-        cuts = [
-            cut
-            for section in self.sections.sections(text)
-            for cut in (section.begin, int(section.metadata["header_end"]) + 1)
-        ]
+        cuts = sentence_cuts(self.sections.sections(text))
         sentence_bounds = self.sentences.sentence_bounds(text, cuts)
         token_bounds: list[tuple[int, int]] = []
         # Tokenize each sentence on its own, as the pipeline does; offsets are shifted

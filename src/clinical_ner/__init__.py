@@ -25,6 +25,7 @@ from clinical_ner.errors import (
     ClinicalNerError,
     ConfigurationError,
     InputError,
+    ModelLoadError,
     ResourceNotFoundError,
 )
 from clinical_ner.pipeline import LightPipeline, Pipeline, PipelineModel
@@ -60,6 +61,7 @@ __all__ = [
     "Finisher",
     "InputError",
     "LightPipeline",
+    "ModelLoadError",
     "NerConverter",
     "NerDLApproach",
     "NerDLModel",

@@ -17,3 +17,8 @@ class InputError(ClinicalNerError, ValueError):
 
 class ResourceNotFoundError(ClinicalNerError, FileNotFoundError):
     """A pretrained resource or model folder does not exist."""
+
+
+class ModelLoadError(ClinicalNerError, RuntimeError):
+    """A Spark executor could not load a model stage's folder (the message names the model,
+    its fingerprint and the executor, then the cause)."""

@@ -97,7 +97,8 @@ def test_the_shipped_standoff_holds_offsets_and_hashes_only():
             assert last < begin <= end and label in {"PROBLEM", "TEST", "TREATMENT"}
             last = end
     specialties = Counter(r["specialty"] for r in records)
-    assert len(specialties) >= 12 and max(specialties.values()) <= 40
+    # Stratified: many specialties, none more than 15% of the notes.
+    assert len(specialties) >= 12 and max(specialties.values()) <= 0.15 * len(records)
     assert "text" not in STANDOFF.read_text(encoding="utf-8")  # no note text
 
 

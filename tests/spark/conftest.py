@@ -31,10 +31,15 @@ def _skip_reason() -> str | None:
 
 
 @pytest.fixture(scope="session")
-def spark():
+def spark_installed():
+    """Skips, with the reason, where pyspark, pyarrow or Java is missing."""
     reason = _skip_reason()
     if reason:
         pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def spark(spark_installed):
     from clinical_ner.spark import start
 
     session = start(

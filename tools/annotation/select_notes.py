@@ -1,6 +1,6 @@
 """Choose the MTSamples notes to annotate and write their raw text for the annotators.
 
-usage: python tools/annotation/select_notes.py MTSAMPLES_CSV OUT_DIR
+usage: python tools/annotation/select_notes.py MTSAMPLES_CSV OUT_DIR [--round 2 --exclude JSONL]
 
 Deduplicates on the transcription (the first note id of each distinct text is kept),
 drops reserved notes and every note whose transcription equals a reserved one's, keeps
@@ -9,14 +9,17 @@ draws a fixed number per specialty with a fixed seed. Writes OUT_DIR/raw/<note_i
 (the transcription, byte for byte; never committed) and OUT_DIR/selection.json (ids and
 specialty per id). The text stays outside the repository: MTSamples may not be
 redistributed.
+
+Round 2 draws further notes with its own quotas and seed, skipping every note (and every
+transcription) already in the standoff file given with ``--exclude``.
 """
 
 from __future__ import annotations
 
+import argparse
 import csv
 import json
 import random
-import sys
 from pathlib import Path
 
 #: Specialty (as MTSamples names it) -> notes to draw. Clinical notes first.
@@ -40,6 +43,22 @@ QUOTAS = {
     "Nephrology": 5,
 }
 SEED = 20261202
+#: The second round: more of the note types users feed the model most.
+QUOTAS_ROUND2 = {
+    "Discharge Summary": 12,
+    "Consult - History and Phy.": 13,
+    "SOAP / Chart / Progress Notes": 12,
+    "Emergency Room Reports": 8,
+    "General Medicine": 8,
+    "Radiology": 3,
+    "Surgery": 3,
+    "Neurology": 3,
+    "Cardiovascular / Pulmonary": 3,
+    "Orthopedic": 2,
+    "Pediatrics - Neonatal": 2,
+    "Psychiatry / Psychology": 1,
+}
+SEED_ROUND2 = 20261203
 MIN_CHARS, MAX_CHARS = 600, 6000
 
 
@@ -48,12 +67,18 @@ def reserved_ids(path: Path) -> set[str]:
     return {line.strip() for line in lines if line.strip() and not line.startswith("#")}
 
 
-def main(csv_path: str, out_dir: str) -> None:
+def main(csv_path: str, out_dir: str, round_: int = 1, exclude: str | None = None) -> None:
     csv.field_size_limit(10**8)
+    quotas, seed = (QUOTAS, SEED) if round_ == 1 else (QUOTAS_ROUND2, SEED_ROUND2)
+    done_ids: set[str] = set()
+    if exclude:
+        with open(exclude, encoding="utf-8") as handle:
+            done_ids = {json.loads(line)["note_id"] for line in handle if line.strip()}
     with open(csv_path, encoding="utf-8", newline="") as handle:
         rows = list(csv.DictReader(handle))
     reserved = reserved_ids(Path(csv_path).with_name("RESERVED.txt"))
     reserved_texts = {r["transcription"] for r in rows if r["note_id"] in reserved}
+    done_texts = {r["transcription"] for r in rows if r["note_id"] in done_ids}
     # One sample is often listed under several specialties: the first note id of a text
     # stands for it, and it may be drawn for any of its specialties, once.
     first: dict[str, dict] = {}
@@ -63,12 +88,13 @@ def main(csv_path: str, out_dir: str) -> None:
         first.setdefault(text, row)
         specialties.setdefault(text, set()).add(row["medical_specialty"].strip())
     eligible = sorted(
-        (text for text in first if text not in reserved_texts and MIN_CHARS <= len(text) <= MAX_CHARS),
+        (text for text in first
+         if text not in reserved_texts and text not in done_texts and MIN_CHARS <= len(text) <= MAX_CHARS),
         key=lambda text: int(first[text]["note_id"]),
     )
-    rng = random.Random(SEED)
+    rng = random.Random(seed)
     chosen, taken = [], set()
-    for specialty, quota in QUOTAS.items():
+    for specialty, quota in quotas.items():
         candidates = [t for t in eligible if specialty in specialties[t] and t not in taken]
         for text in rng.sample(candidates, min(quota, len(candidates))):
             taken.add(text)
@@ -84,4 +110,9 @@ def main(csv_path: str, out_dir: str) -> None:
 
 
 if __name__ == "__main__":
-    main(*sys.argv[1:])
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("csv_path")
+    parser.add_argument("out_dir")
+    parser.add_argument("--round", type=int, choices=(1, 2), default=1, dest="round_")
+    parser.add_argument("--exclude", help="standoff JSONL of notes already annotated")
+    main(**vars(parser.parse_args()))

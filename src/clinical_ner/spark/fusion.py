@@ -15,16 +15,21 @@ chain, so the next stage starts a new chain on it and reads its annotation colum
 Arrow: correct, just not fused.
 
 Model folders reach the executors by path (``spark.clinical_ner.modelDistribution=path``,
-for local mode and for a file system every executor mounts) or by ``SparkContext.addFile``
-(``sparkfiles``, the default on a cluster master).
+for local mode and for a file system every executor mounts) or as one archive
+(``archive``, the default on any other master): the driver zips each model folder once,
+ships the zip with ``SparkContext.addFile`` (Spark only allows a directory there on a local
+master) and every executor unpacks it once into a folder named by the model's fingerprint
+(see :func:`clinical_ner.spark.worker.model_folder`). ``sparkfiles``, the former name, means
+``archive``.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
-import shutil
 import tempfile
+import zipfile
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -34,7 +39,7 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql.types import StructType
 
 from clinical_ner.errors import ConfigurationError
-from clinical_ner.resources import METADATA_FILE
+from clinical_ner.resources import METADATA_FILE, file_sha256
 from clinical_ner.spark.schema import annotation_field, is_annotation_field
 from clinical_ner.spark.worker import plan_key, run_plan
 
@@ -42,7 +47,7 @@ CHAIN_ATTRIBUTE = "_clinical_ner_chain"
 CONF_ROWS_PER_BATCH = "spark.clinical_ner.rowsPerBatch"
 CONF_MODEL_DISTRIBUTION = "spark.clinical_ner.modelDistribution"
 DEFAULT_ROWS_PER_BATCH = 64
-DISTRIBUTIONS = ("auto", "path", "sparkfiles")
+DISTRIBUTIONS = ("auto", "path", "archive", "sparkfiles")
 
 
 @dataclass(frozen=True)
@@ -126,27 +131,44 @@ def _map_in_arrow(chain: Chain) -> DataFrame:
 
 
 # ----- model folders for the executors -------------------------------------------------
-_SHIPPED: dict[str, str] = {}
+_SHIPPED: dict[tuple[str, str], dict[str, str]] = {}
 
 
 def model_reference(spark: SparkSession, folder: str | os.PathLike[str]) -> dict[str, Any]:
-    """How executors find model ``folder``: its path, or a ``SparkFiles`` name."""
+    """How executors find model ``folder``: its path, or the name of its shipped archive.
+
+    The reference also carries the model's fingerprint (the first 20 hex digits of the
+    sha256 of its ``metadata.json``, which lists every file's checksum) and its name, which
+    errors on the executors quote.
+    """
     folder = Path(folder).resolve()
-    fingerprint = hashlib.sha256((folder / METADATA_FILE).read_bytes()).hexdigest()[:20]
+    metadata = (folder / METADATA_FILE).read_bytes()
+    fingerprint = hashlib.sha256(metadata).hexdigest()[:20]
+    name = str(json.loads(metadata).get("name") or folder.name)
     mode = spark.conf.get(CONF_MODEL_DISTRIBUTION, "auto")
     if mode not in DISTRIBUTIONS:
         raise ConfigurationError(f"{CONF_MODEL_DISTRIBUTION} must be one of {DISTRIBUTIONS}")
     if mode == "auto":
-        mode = "path" if spark.sparkContext.master.startswith("local") else "sparkfiles"
+        mode = "path" if spark.sparkContext.master.startswith("local") else "archive"
     if mode == "path":
-        return {"path": str(folder), "fingerprint": fingerprint}
-    name = _SHIPPED.get(fingerprint)
-    if name is None:
-        # addFile names the copy after the folder; a copy named by the fingerprint keeps
-        # two models called "model" (saved pipelines) apart.
-        name = f"clinical-ner-{fingerprint}"
-        staging = Path(tempfile.mkdtemp(prefix="clinical-ner-ship-")) / name
-        shutil.copytree(folder, staging)
-        spark.sparkContext.addFile(str(staging), recursive=True)
-        _SHIPPED[fingerprint] = name
-    return {"sparkfile": name, "fingerprint": fingerprint}
+        return {"path": str(folder), "fingerprint": fingerprint, "name": name}
+    # One archive per model and SparkContext (a new session must ship it again).
+    key = (fingerprint, spark.sparkContext.applicationId)
+    shipped = _SHIPPED.get(key)
+    if shipped is None:
+        archive = _zip_folder(folder, Path(tempfile.mkdtemp(prefix="clinical-ner-ship-"))
+                              / f"clinical-ner-{fingerprint}.zip")
+        spark.sparkContext.addFile(str(archive))
+        shipped = {"archive": archive.name, "sha256": file_sha256(archive)}
+        _SHIPPED[key] = shipped
+    return {**shipped, "fingerprint": fingerprint, "name": name}
+
+
+def _zip_folder(folder: Path, archive: Path) -> Path:
+    """``folder``'s files, paths relative to it, stored uncompressed (weights and vectors
+    hardly compress, and unpacking stays a copy)."""
+    with zipfile.ZipFile(archive, "w", compression=zipfile.ZIP_STORED) as bundle:
+        for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+            bundle.write(path, path.relative_to(folder).as_posix())
+    return archive
+

@@ -19,6 +19,11 @@ import copy
 import hashlib
 import importlib
 import json
+import os
+import shutil
+import socket
+import tempfile
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -26,8 +31,9 @@ from typing import Any
 import pyarrow as pa
 
 from clinical_ner.annotators.base import Row, Transformer
-from clinical_ner.errors import ResourceNotFoundError
+from clinical_ner.errors import ModelLoadError, ResourceNotFoundError
 from clinical_ner.gc_pause import gc_paused
+from clinical_ner.resources import CorruptModelError, file_sha256
 from clinical_ner.spark.schema import from_arrow, to_arrow
 
 _MODELS: dict[tuple[str, str], Transformer] = {}
@@ -41,30 +47,75 @@ def plan_key(plan: dict[str, Any]) -> str:
 
 
 def model_folder(reference: dict[str, Any]) -> Path:
-    """The local path of a model folder on this machine: a shared path as is, or the copy
-    Spark shipped with ``SparkContext.addFile`` (``SparkFiles``)."""
-    if reference.get("sparkfile"):
-        from pyspark import SparkFiles
-
-        folder = Path(SparkFiles.get(reference["sparkfile"]))
-    else:
-        folder = Path(reference["path"])
+    """The local path of a model folder on this machine: a shared path as is, or the
+    shipped archive unpacked (once per executor) next to Spark's copy of it."""
+    if reference.get("archive"):
+        return _unpacked(reference)
+    folder = Path(reference["path"])
     if not folder.is_dir():
         raise ResourceNotFoundError(
             f"model folder {folder} is not readable on this executor; put models on a file "
             "system every executor mounts, or set spark.clinical_ner.modelDistribution="
-            "sparkfiles to ship them with the job"
+            "archive to ship them with the job"
         )
     return folder
+
+
+def _unpacked(reference: dict[str, Any]) -> Path:
+    """Unpack the shipped zip into ``<SparkFiles root>/clinical-ner-<fingerprint>/``.
+
+    Several Python workers of one executor may start at once and share its SparkFiles
+    folder: each unpacks into a private temporary folder and renames it into place; the
+    rename is atomic, so a worker sees no folder or a whole one, and a loser of the race
+    throws its copy away. The zip's sha256 is checked first (a truncated transfer is named
+    as such); the files' own checksums are checked when the model loads.
+    """
+    from pyspark import SparkFiles
+
+    archive = Path(SparkFiles.get(reference["archive"]))
+    target = archive.parent / f"clinical-ner-{reference['fingerprint']}"
+    if target.is_dir():
+        return target
+    if not archive.is_file():
+        raise ResourceNotFoundError(f"the shipped archive {archive.name} is missing on this executor")
+    if file_sha256(archive) != reference["sha256"]:
+        raise CorruptModelError(
+            f"the shipped archive {archive.name} differs from the driver's (sha256 mismatch)")
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=archive.parent))
+    try:
+        with zipfile.ZipFile(archive) as bundle:
+            bundle.extractall(staging)
+        try:
+            os.rename(staging, target)
+        except OSError:
+            if not target.is_dir():  # not a lost race: a real failure
+                raise
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging, ignore_errors=True)
+    return target
 
 
 def _load_model(klass: type[Transformer], reference: dict[str, Any]) -> Transformer:
     key = (klass.__name__, reference["fingerprint"])
     model = _MODELS.get(key)
     if model is None:
-        model = klass.load(model_folder(reference))  # type: ignore[attr-defined]
+        try:
+            model = klass.load(model_folder(reference))  # type: ignore[attr-defined]
+        except Exception as exc:
+            raise ModelLoadError(
+                f"{klass.__name__} {reference.get('name', '?')!r} (fingerprint "
+                f"{reference['fingerprint']}) could not be loaded on executor "
+                f"{_executor_description()}: {type(exc).__name__}: {exc}"
+            ) from None
         _MODELS[key] = model
     return model
+
+
+def _executor_description() -> str:
+    """Host, process and Spark working folder of this Python worker (what a log search on
+    the cluster needs); the folder ends in ``<application>/<executor id>`` on standalone."""
+    return f"{socket.gethostname()} (pid {os.getpid()}, working folder {Path.cwd()})"
 
 
 def _set_threads(threads: int) -> None:

@@ -12,8 +12,14 @@ pipeline threads of one torch thread each) and spaCy also as ``nlp.pipe(n_proces
 as ``peak_rss_child_mb``). The summary compares our best configuration with each spaCy
 configuration at the same thread count.
 
+The headline rows are the DEFAULTS, what a user gets (``threads`` 0 in the JSON): no
+thread variable in the environment, ``LightPipeline(clinical_pipeline())`` and spaCy's
+``nlp.pipe(notes)``; once on an idle machine and once **contended**, while another
+process (a Python busy loop) keeps one core busy the whole time.
+
     python benchmarks/speed.py [--data ../shared/data] [--notes 1000] [--runs 3]
         [--spacy-model /tmp/peers/spacy/model-best] [--device cpu|cuda]
+        [--threads 1 2] [--no-defaults]
 """
 
 from __future__ import annotations
@@ -40,7 +46,19 @@ def _peak_rss_mb() -> float:
 def worker(args: argparse.Namespace) -> None:
     """Runs inside the subprocess: time ``runs`` passes over the notes, print JSON."""
     notes = mtsamples_notes(args.data, args.notes)
-    if args.engine == "ours":
+    defaults = args.threads == 0
+    if args.engine == "ours" and defaults:
+        from clinical_ner import LightPipeline, clinical_pipeline
+
+        light = LightPipeline(clinical_pipeline(args.model))
+
+        def run_once() -> tuple[int, int]:
+            tokens = chunks = 0
+            for row in light.iter_full(notes):
+                tokens += len(row["token"])
+                chunks += len(row["ner_chunk"])
+            return tokens, chunks
+    elif args.engine == "ours":
         import torch
 
         # "N threads" is run two ways: N torch threads in one pipeline, or N pipeline
@@ -67,7 +85,8 @@ def worker(args: argparse.Namespace) -> None:
         def run_once() -> tuple[int, int]:
             tokens = chunks = 0
             # "N workers" for spaCy is its own parallelism: N processes (nlp.pipe n_process).
-            for doc in nlp.pipe(notes, batch_size=64, n_process=args.workers):
+            docs = nlp.pipe(notes) if defaults else nlp.pipe(notes, batch_size=64, n_process=args.workers)
+            for doc in docs:
                 tokens += len(doc)
                 chunks += len(doc.ents)
             return tokens, chunks
@@ -79,7 +98,8 @@ def worker(args: argparse.Namespace) -> None:
         seconds.append(time.perf_counter() - started)
     median = statistics.median(seconds)
     print(json.dumps({
-        "engine": args.engine, "threads": args.threads, "workers": args.workers,
+        "engine": args.engine, "threads": args.threads,
+        "workers": light.workers if defaults and args.engine == "ours" else args.workers,
         "device": args.device,
         "documents": len(notes), "tokens": counts[0], "entities": counts[1],
         "seconds_per_run": seconds, "median_seconds": median,
@@ -93,8 +113,9 @@ def cold_start(engine: str, model: str, spacy_model: str | None, threads: int) -
     """Seconds from starting a Python process to the first note's entities."""
     note = "Pt c/o chest pain. Started aspirin."
     if engine == "ours":
+        pin = f"import torch; torch.set_num_threads({threads}); " if threads else ""
         code = (
-            f"import torch; torch.set_num_threads({threads}); from clinical_ner import LightPipeline;"
+            f"{pin}from clinical_ner import LightPipeline;"
             "from clinical_ner.recipes import clinical_pipeline;"
             f"LightPipeline(clinical_pipeline({model!r}, device='cpu')).annotate({note!r})"
         )
@@ -105,14 +126,42 @@ def cold_start(engine: str, model: str, spacy_model: str | None, threads: int) -
     return time.perf_counter() - started
 
 
+THREAD_VARIABLES = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS",
+                    "OMP_WAIT_POLICY", "CLINICAL_NER_THREADS")
+
+
 def _env(threads: int) -> dict[str, str]:
-    env = dict(os.environ)
-    for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
-        env[name] = str(threads)
+    """The subprocess's environment: ``threads`` in the usual variables, or (0, defaults)
+    none of them, as on a user's machine."""
+    env = {k: v for k, v in os.environ.items() if k not in THREAD_VARIABLES}
+    if threads:
+        for name in THREAD_VARIABLES[:3]:
+            env[name] = str(threads)
     return env
 
 
-def measure(engine: str, threads: int, args: argparse.Namespace, workers: int = 1) -> dict:
+class BusyCore:
+    """A Python busy loop in its own process for the duration of a ``with`` block: one core
+    kept busy by someone else, as on a shared machine."""
+
+    def __enter__(self) -> BusyCore:
+        self.process = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+        time.sleep(0.5)
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.process.kill()
+        self.process.wait()
+
+
+def measure(engine: str, threads: int, args: argparse.Namespace, workers: int = 1,
+            contended: bool = False) -> dict:
+    if contended:
+        with BusyCore():
+            result = measure(engine, threads, args, workers)
+        result["contended"] = "one core kept busy by another process (a Python busy loop)"
+        print("  (contended)", flush=True)
+        return result
     command = [sys.executable, str(Path(__file__).resolve()), "--worker", engine,
                "--threads", str(threads), "--workers", str(workers),
                "--runs", str(args.runs), "--notes", str(args.notes),
@@ -125,7 +174,8 @@ def measure(engine: str, threads: int, args: argparse.Namespace, workers: int = 
         result["cold_start_seconds"] = statistics.median(
             cold_start(engine, args.model, args.spacy_model, threads) for _ in range(3)
         )
-    print(f"{engine} threads={threads} workers={workers}: {result['tokens_per_second']:,.0f} tokens/s, "
+    print(f"{engine} threads={threads or 'default'} workers={result['workers']}: "
+          f"{result['tokens_per_second']:,.0f} tokens/s, "
           f"{result['documents_per_second']:.1f} docs/s, peak RSS {result['peak_rss_mb']:.0f} MB"
           + (f", cold start {result['cold_start_seconds']:.2f} s" if "cold_start_seconds" in result else ""),
           flush=True)
@@ -142,6 +192,8 @@ def plot(results: list[dict], path: Path) -> None:
         parallel = "" if r.get("workers", 1) == 1 else (
             f", {r['workers']} workers" if r["engine"] == "ours" else f", {r['workers']} procs"
         )
+        if not r["threads"]:
+            return f"{r['engine']}\ndefaults" + ("\ncontended" if r.get("contended") else "")
         return f"{r['engine']}\n{r['threads']} thr{parallel}"
 
     labels = [label(r) for r in results]
@@ -157,9 +209,27 @@ def plot(results: list[dict], path: Path) -> None:
 
 
 def summary(results: list[dict]) -> list[str]:
-    """Per thread count: our best configuration against each spaCy configuration."""
+    """The defaults (idle and contended) against spaCy's; then, per thread count, our best
+    configuration against each spaCy configuration."""
     lines = []
-    for threads in sorted({r["threads"] for r in results}):
+
+    def pick(engine: str, contended: bool) -> dict | None:
+        return next((r for r in results if r["engine"] == engine and not r["threads"]
+                     and bool(r.get("contended")) == contended), None)
+
+    ours_idle, ours_busy = pick("ours", False), pick("ours", True)
+    spacy_idle, spacy_busy = pick("spacy", False), pick("spacy", True)
+    if ours_idle and spacy_idle:
+        lines.append(f"defaults, idle: ours {ours_idle['tokens_per_second']:,.0f} tokens/s "
+                     f"({ours_idle['documents_per_second']:.1f} docs/s) = "
+                     f"{ours_idle['documents_per_second'] / spacy_idle['documents_per_second']:.2f}x "
+                     f"spaCy ({spacy_idle['documents_per_second']:.1f} docs/s)")
+    if ours_busy and spacy_busy and ours_idle:
+        lines.append(f"defaults, one core busy: ours {ours_busy['documents_per_second']:.1f} docs/s = "
+                     f"{ours_busy['documents_per_second'] / ours_idle['documents_per_second']:.2f}x "
+                     f"our idle, {ours_busy['documents_per_second'] / spacy_busy['documents_per_second']:.2f}x "
+                     f"spaCy contended ({spacy_busy['documents_per_second']:.1f} docs/s)")
+    for threads in sorted({r["threads"] for r in results if r["threads"]}):
         same = [r for r in results if r["threads"] == threads]
         ours = max((r for r in same if r["engine"] == "ours"), key=lambda r: r["tokens_per_second"])
         for peer in (r for r in same if r["engine"] == "spacy"):
@@ -181,6 +251,7 @@ def main() -> None:
     parser.add_argument("--spacy-model", default=None, help="a trained spaCy pipeline folder")
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--threads", type=int, nargs="*", default=[1, 2])
+    parser.add_argument("--no-defaults", action="store_true", help="skip the defaults rows")
     parser.add_argument("--out", type=Path, default=HERE / "results" / "speed.json")
     parser.add_argument("--worker", choices=("ours", "spacy"), help=argparse.SUPPRESS)
     parser.add_argument("--workers", type=int, default=1, help=argparse.SUPPRESS)
@@ -191,6 +262,11 @@ def main() -> None:
         worker(args)
         return
     results = []
+    if not args.no_defaults:
+        for contended in (False, True):
+            results.append(measure("ours", 0, args, contended=contended))
+            if args.spacy_model:
+                results.append(measure("spacy", 0, args, contended=contended))
     for threads in args.threads:
         results.append(measure("ours", threads, args))
         if threads > 1:

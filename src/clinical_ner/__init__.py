@@ -10,6 +10,10 @@ import os as _os
 # 350 MB over 1,000 notes. 64 entries keep memory flat at the same speed
 # (benchmarks/results/speed.json). A value the user set wins.
 _os.environ.setdefault("ONEDNN_PRIMITIVE_CACHE_CAPACITY", "64")
+# OpenMP threads that sleep instead of spinning while they wait: on a machine shared with
+# other work a spinning thread burns the core another process needs (see
+# clinical_ner.parallelism). A value the user set wins.
+_os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 from clinical_ner.annotation import Annotation, AnnotatorType
 from clinical_ner.annotators import (

@@ -7,6 +7,7 @@ rows at a time, so model stages batch across texts.
 from __future__ import annotations
 
 import json
+import logging
 import os
 from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
@@ -18,8 +19,11 @@ from clinical_ner.annotation import Annotation
 from clinical_ner.annotators.base import STAGE_CLASSES, Estimator, Row, Stage, Transformer
 from clinical_ner.errors import ConfigurationError, InputError, ResourceNotFoundError
 from clinical_ner.gc_pause import gc_paused
+from clinical_ner.parallelism import ParallelPlan, default_plan, set_torch_threads
 from clinical_ner.resources import write_model_folder
 from clinical_ner.windows import WindowState, iter_window_texts, merge_rows, shift_row
+
+logger = logging.getLogger(__name__)
 
 PIPELINE_FORMAT = "clinical-ner-pipeline"
 PIPELINE_FORMAT_VERSION = 1
@@ -168,7 +172,7 @@ class LightPipeline:
         pipeline_model: PipelineModel,
         parse_embeddings: bool = False,
         batch_size: int = 64,
-        workers: int = 1,
+        workers: int | None = None,
         window_chars: int = 100_000,
     ) -> None:
         if not isinstance(pipeline_model, PipelineModel):
@@ -177,13 +181,21 @@ class LightPipeline:
             )
         if batch_size < 1:
             raise ConfigurationError("batch_size must be at least 1")
-        if workers < 1:
-            raise ConfigurationError("workers must be at least 1")
+        if workers is not None and (not isinstance(workers, int) or workers < 1):
+            raise ConfigurationError("workers must be a whole number >= 1 (or None: automatic)")
         if window_chars < 1000:
             raise ConfigurationError("window_chars must be at least 1,000 characters")
         self.pipeline_model = pipeline_model
         self.parse_embeddings = parse_embeddings
         self.batch_size = batch_size
+        self.plan: ParallelPlan | None = None
+        if workers is None:
+            self.plan = default_plan()
+            workers = self.plan.workers
+            if _has_model_stage(pipeline_model.stages):
+                set_torch_threads(self.plan.torch_threads)
+            logger.info("LightPipeline: %d worker(s) x %d torch thread(s) for %d CPU(s) (%s)",
+                        workers, self.plan.torch_threads, self.plan.cpus, self.plan.reason)
         self.workers = workers
         self.window_chars = window_chars
         self._text_col = _text_column(pipeline_model.stages)
@@ -312,6 +324,11 @@ def _document_column(stages: Sequence[Stage]) -> str | None:
         if type(stage).__name__ == "DocumentAssembler":
             return stage.getOrDefault("outputCol")
     return None
+
+
+def _has_model_stage(stages: Sequence[Stage]) -> bool:
+    """Whether a stage runs a torch network (``USES_TORCH``), whose threads the plan sets."""
+    return any(getattr(stage, "USES_TORCH", False) for stage in stages)
 
 
 def _text_column(stages: Sequence[Stage]) -> str:

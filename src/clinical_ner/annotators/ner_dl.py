@@ -97,6 +97,8 @@ def _replay(arrays: list[np.ndarray]):
 class NerDLModel(Transformer):
     """The BiLSTM-CNN-CRF tagger as a pipeline stage (Spark NLP's NerDLModel)."""
 
+    #: LightPipeline's default plan sets torch's thread count for pipelines with this stage.
+    USES_TORCH = True
     PARAMS = (
         Param("batchSize", 64, "sentences per forward pass"),
         Param("includeConfidence", True, "write each token's tag probability"),

@@ -33,12 +33,12 @@ import pyarrow as pa
 from clinical_ner.annotators.base import Row, Transformer
 from clinical_ner.errors import ModelLoadError, ResourceNotFoundError
 from clinical_ner.gc_pause import gc_paused
+from clinical_ner.parallelism import set_torch_threads, spark_task_threads
 from clinical_ner.resources import CorruptModelError, file_sha256
 from clinical_ner.spark.schema import from_arrow, to_arrow
 
 _MODELS: dict[tuple[str, str], Transformer] = {}
 _STAGES: dict[str, list[Transformer]] = {}
-_THREADS_SET = False
 
 
 def plan_key(plan: dict[str, Any]) -> str:
@@ -118,16 +118,6 @@ def _executor_description() -> str:
     return f"{socket.gethostname()} (pid {os.getpid()}, working folder {Path.cwd()})"
 
 
-def _set_threads(threads: int) -> None:
-    global _THREADS_SET
-    if _THREADS_SET:
-        return
-    import torch
-
-    torch.set_num_threads(max(1, int(threads)))
-    _THREADS_SET = True
-
-
 def build_stages(plan: dict[str, Any]) -> list[Transformer]:
     """The plan's local stages, built once per worker and plan."""
     key = plan["key"]
@@ -140,7 +130,7 @@ def build_stages(plan: dict[str, Any]) -> list[Transformer]:
         klass = getattr(module, spec["class"])
         if spec.get("model"):
             if spec["class"] == "NerDLModel":
-                _set_threads(plan.get("threads", 1))
+                set_torch_threads(spark_task_threads(plan.get("threads", 1)))
             shared = _load_model(klass, spec["model"])
             # A shallow copy shares the network / vectors but has its own parameters.
             stage = copy.copy(shared)

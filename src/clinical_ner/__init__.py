@@ -24,6 +24,7 @@ from clinical_ner.annotators import (
     SectionDetector,
     SentenceDetector,
     Tokenizer,
+    TokenizerModel,
 )
 from clinical_ner.errors import (
     ClinicalNerError,
@@ -33,6 +34,7 @@ from clinical_ner.errors import (
     ResourceNotFoundError,
 )
 from clinical_ner.pipeline import LightPipeline, Pipeline, PipelineModel
+from clinical_ner.pretrained_pipeline import PretrainedPipeline, ResourceDownloader
 from clinical_ner.recipes import clinical_pipeline, text_pipeline
 
 __version__ = "0.1.0"
@@ -71,10 +73,13 @@ __all__ = [
     "NerDLModel",
     "Pipeline",
     "PipelineModel",
+    "PretrainedPipeline",
+    "ResourceDownloader",
     "ResourceNotFoundError",
     "SectionDetector",
     "SentenceDetector",
     "Tokenizer",
+    "TokenizerModel",
     "WordEmbeddingsModel",
     "__version__",
     "clinical_pipeline",

@@ -6,8 +6,9 @@ from clinical_ner.annotators.finisher import Finisher
 from clinical_ner.annotators.ner_converter import NerConverter
 from clinical_ner.annotators.section_detector import SectionDetector
 from clinical_ner.annotators.sentence_detector import SentenceDetector
-from clinical_ner.annotators.tokenizer import Tokenizer
+from clinical_ner.annotators.tokenizer import Tokenizer, TokenizerModel
 
 __all__ = [
     "ContextualAssertion",
-    "DocumentAssembler", "Finisher", "NerConverter", "SectionDetector", "SentenceDetector", "Tokenizer"]
+    "DocumentAssembler", "Finisher", "NerConverter", "SectionDetector", "SentenceDetector", "Tokenizer",
+    "TokenizerModel"]

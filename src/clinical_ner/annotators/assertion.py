@@ -237,6 +237,11 @@ class ContextualAssertion(Transformer):
         Param("extraRules", [], "rules added by addTriggers, same row format"),
     )
     INPUT_TYPES = (AnnotatorType.DOCUMENT, AnnotatorType.CHUNK)
+    #: Spark NLP healthcare's form, ``setInputCols(["sentence", "token", "ner_chunk"])``;
+    #: the token column is accepted and not read (ConText finds its own word tokens).
+    ALTERNATIVE_INPUT_TYPES = (
+        (AnnotatorType.DOCUMENT, AnnotatorType.TOKEN, AnnotatorType.CHUNK),
+    )
     OUTPUT_TYPE = AnnotatorType.ASSERTION
 
     def __init__(self) -> None:
@@ -296,7 +301,8 @@ class ContextualAssertion(Transformer):
 
     # ----- annotation -------------------------------------------------------------------
     def annotate(self, inputs: Sequence[list[Annotation]]) -> list[Annotation]:
-        sentences, chunks = inputs
+        # [sentence, chunk] or the healthcare form [sentence, token, chunk]
+        sentences, chunks = inputs[0], inputs[-1]
         labels = set(self.getOrDefault("entityLabels"))
         window = int(self.getOrDefault("scopeWindow"))
         lexicon = self._lexicon()

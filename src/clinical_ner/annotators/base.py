@@ -8,7 +8,7 @@ Spark NLP's names (``setInputCols``, ``setOutputCol``, ...) and return ``self`` 
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
@@ -40,24 +40,37 @@ COMMON_PARAMS = (
 STAGE_CLASSES: dict[str, type[Stage]] = {}
 
 
+class InputColumnsError(ConfigurationError, TypeError):
+    """Input columns of the wrong number or annotator type. Also a ``TypeError``, the
+    exception Spark NLP's Python ``setInputCols`` raises, so code written for it still
+    catches this one."""
+
+
 class Stage:
     """A pipeline stage with Spark NLP-style parameters.
 
     Subclasses set ``PARAMS`` (their own parameters), ``INPUT_TYPES`` (annotator types of
-    the input columns, in order), ``OPTIONAL_INPUT_TYPES`` (columns that may follow them)
-    and ``OUTPUT_TYPE``. Stages that hold learned state (model
-    weights, vocabularies) override :meth:`save_state` and :meth:`load_state`.
+    the input columns, in order), ``OPTIONAL_INPUT_TYPES`` (columns that may follow them),
+    ``ALTERNATIVE_INPUT_TYPES`` (other accepted column lists) and ``OUTPUT_TYPE``. A stage
+    with ``INPUT_TYPES`` checks the number of columns in :meth:`setInputCols`, and
+    :func:`check_pipeline_columns` checks their annotator types against the stages that
+    write them. Stages that hold learned state (model weights, vocabularies) override
+    :meth:`save_state` and :meth:`load_state`.
     """
 
     PARAMS: ClassVar[tuple[Param, ...]] = ()
     INPUT_TYPES: ClassVar[tuple[str, ...]] = ()
     #: Input columns a stage may read after the required ones (the ``section`` column).
     OPTIONAL_INPUT_TYPES: ClassVar[tuple[str, ...]] = ()
+    #: Whole other column lists a stage accepts (Spark NLP healthcare's forms).
+    ALTERNATIVE_INPUT_TYPES: ClassVar[tuple[tuple[str, ...], ...]] = ()
     OUTPUT_TYPE: ClassVar[str] = ""
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        STAGE_CLASSES[cls.__name__] = cls
+        # A private base (``_TokenizerRules``) is never a stage of a saved pipeline.
+        if not cls.__name__.startswith("_"):
+            STAGE_CLASSES[cls.__name__] = cls
 
     def __init__(self) -> None:
         self._values: dict[str, Any] = {}
@@ -121,18 +134,69 @@ class Stage:
 
     # ----- columns ----------------------------------------------------------------------
     def setInputCols(self, *cols: str | Sequence[str]) -> Stage:
-        """Columns to read, in the order of ``INPUT_TYPES``; a list or varargs."""
+        """Columns to read, in the order of ``INPUT_TYPES``; a list or varargs.
+
+        Raises :class:`InputColumnsError` at once when their number fits none of the
+        stage's forms (:meth:`input_forms`); their annotator types are checked when the
+        pipeline is built (:func:`check_pipeline_columns`).
+        """
         if len(cols) == 1 and not isinstance(cols[0], str):
             cols = tuple(cols[0])
-        required, optional = self.INPUT_TYPES, self.OPTIONAL_INPUT_TYPES
-        if required and not len(required) <= len(cols) <= len(required) + len(optional):
-            expected = list(required) + [f"{t} (optional)" for t in optional]
-            raise ConfigurationError(
-                f"{type(self).__name__} reads {len(required)}"
-                f"{f' or {len(required) + len(optional)}' if optional else ''} columns of "
-                f"types {expected}, in that order; got {len(cols)}: {[str(c) for c in cols]}"
+        names = [str(c) for c in cols]
+        self.input_form(names)
+        return self._set(inputCols=names)
+
+    @classmethod
+    def input_forms(cls) -> list[tuple[str, ...]]:
+        """Every accepted list of input annotator types: the required ones, each longer
+        list with the optional ones after them, then the alternatives. Empty when the
+        stage reads any columns (``Finisher``)."""
+        if not cls.INPUT_TYPES:
+            return []
+        optional = cls.OPTIONAL_INPUT_TYPES
+        forms = [cls.INPUT_TYPES + optional[:k] for k in range(len(optional) + 1)]
+        return forms + [tuple(f) for f in cls.ALTERNATIVE_INPUT_TYPES]
+
+    def input_form(self, cols: Sequence[str]) -> list[tuple[str, ...]]:
+        """The forms with as many columns as ``cols`` (all of them for a stage without
+        ``INPUT_TYPES``); raises :class:`InputColumnsError` when there is none."""
+        forms = self.input_forms()
+        if not forms:
+            return []
+        fitting = [f for f in forms if len(f) == len(cols)]
+        if not fitting:
+            counts = sorted({len(f) for f in forms})
+            raise InputColumnsError(
+                f"{type(self).__name__} reads {' or '.join(map(str, counts))} columns, of "
+                f"annotator types {_describe_forms(forms)} in that order; setInputCols got "
+                f"{len(cols)}: {list(cols)}"
             )
-        return self._set(inputCols=[str(c) for c in cols])
+        return fitting
+
+    def check_input_types(self, written: Mapping[str, tuple[str, str]], where: str = "") -> None:
+        """Check this stage's input columns against ``written``: column -> (annotator
+        type, where that type comes from, e.g. ``"written by SentenceDetector (stage
+        2)"``). Columns not in ``written`` (raw input, written elsewhere) are not checked.
+
+        Raises :class:`InputColumnsError` naming this stage (``where`` says where it is),
+        the column, the type expected and the type found.
+        """
+        cols = self.getOrDefault("inputCols")
+        if cols is None:
+            return
+        forms = self.input_form(cols)
+        if not forms or any(_form_matches(f, cols, written) for f in forms):
+            return
+        form = forms[0]
+        position, col = next((i, c) for i, c in enumerate(cols)
+                             if c in written and written[c][0] != form[i])
+        found, source = written[col]
+        raise InputColumnsError(
+            f"{type(self).__name__}{f' ({where})' if where else ''} reads column {col!r} as "
+            f"input {position + 1} of {len(cols)}, which must be of annotator type "
+            f"{form[position]!r}, but it is of type {found!r} ({source}); set "
+            f".setInputCols(...) to columns of types {_describe_forms(forms)}"
+        )
 
     def setInputCol(self, col: str) -> Stage:
         """Single-input form of :meth:`setInputCols`."""
@@ -188,6 +252,33 @@ class Estimator(Stage):
 
     def fit(self, texts: Iterable[str] | None = None) -> Transformer:
         raise NotImplementedError
+
+
+def check_pipeline_columns(stages: Sequence[Stage]) -> None:
+    """Check, stage by stage, that every input column an earlier stage writes has the
+    annotator type the reading stage expects (what Spark NLP checks when a pipeline is
+    fitted); columns no earlier stage writes (raw input columns) are left alone.
+
+    Raises :class:`InputColumnsError` naming the stage, the column, the expected and the
+    found annotator types.
+    """
+    written: dict[str, tuple[str, str]] = {}
+    for index, stage in enumerate(stages):
+        where = f"stage {index + 1}"
+        stage.check_input_types(written, where)
+        output = stage.getOrDefault("outputCol")
+        if stage.OUTPUT_TYPE and output is not None:
+            written[output] = (stage.OUTPUT_TYPE, f"written by {type(stage).__name__} ({where})")
+
+
+def _form_matches(form: Sequence[str], cols: Sequence[str],
+                  written: Mapping[str, tuple[str, str]]) -> bool:
+    return all(c not in written or written[c][0] == t for c, t in zip(cols, form, strict=True))
+
+
+def _describe_forms(forms: Sequence[Sequence[str]]) -> str:
+    """``[document, chunk] or [document, token, chunk]``."""
+    return " or ".join("[" + ", ".join(form) + "]" for form in forms)
 
 
 def _column(row: Row, col: str, stage: Stage) -> list[Annotation]:

@@ -24,10 +24,19 @@ Rule-based and made for clinical notes rather than newswire. A sentence ends:
    next;
 7. where a sentence would exceed ``maxLength`` characters: it is cut at the last
    whitespace before the limit (or at the limit when there is none), so a huge note
-   without punctuation cannot produce an unbounded sentence.
+   without punctuation cannot produce an unbounded sentence;
+8. with ``splitLength`` (Spark NLP's, default off): a sentence longer than that many
+   characters is split between words into pieces of at most ``splitLength`` characters
+   (a single longer word stays whole, as in Spark NLP).
 
 Sentences shorter than ``minLength`` characters are dropped (Spark NLP's semantics; default
 0). Every sentence is trimmed of surrounding whitespace and ``text[begin:end+1] == result``.
+
+With ``explodeSentences`` (Spark NLP's, default False) a pipeline gives one row per
+sentence: the stage annotates as always, then :meth:`SentenceDetector.explode_rows` turns
+each row into one row per sentence (the row's other columns repeated, the sentence column
+holding that one sentence), so the stages after it see, and annotate, one sentence per row; the
+offsets still index the original text. The local engine and the Spark workers both call it.
 """
 
 from __future__ import annotations
@@ -37,7 +46,7 @@ from collections.abc import Iterable, Sequence
 
 from clinical_ner.annotation import Annotation, AnnotatorType
 from clinical_ner.annotators import abbreviations
-from clinical_ner.annotators.base import Param, Transformer
+from clinical_ner.annotators.base import Param, Row, Stage, Transformer
 from clinical_ner.annotators.section_detector import sentence_cuts
 from clinical_ner.errors import ConfigurationError
 
@@ -54,6 +63,7 @@ _LIST_MARKER = re.compile(r"(?:(?<=\s)|^)(\d{1,2})[.)](?=[^\S\n]+[A-Za-z(])")
 _HEADING = re.compile(r"[A-Z][A-Z0-9 /&(),'-]{2,60}:")
 _WORD_BEFORE = re.compile(r"(\S+?)[.!?]*[\"'”’)\]]*$")
 _SPACE = re.compile(r"\s")
+_WORD = re.compile(r"\S+")
 
 
 class SentenceDetector(Transformer):
@@ -70,6 +80,9 @@ class SentenceDetector(Transformer):
         Param("customBoundsStrategy", "none", f"one of {CUSTOM_BOUNDS_STRATEGIES}"),
         Param("minLength", 0, "drop sentences shorter than this (characters)"),
         Param("maxLength", 2000, "cut sentences longer than this (characters)"),
+        Param("splitLength", None, "split sentences longer than this between words "
+              "(characters; None: off)"),
+        Param("explodeSentences", False, "one row per sentence (the other columns repeated)"),
     )
     INPUT_TYPES = (AnnotatorType.DOCUMENT,)
     OPTIONAL_INPUT_TYPES = (AnnotatorType.SECTION,)
@@ -123,6 +136,45 @@ class SentenceDetector(Transformer):
             raise ConfigurationError("maxLength must be at least 1")
         return self._set(maxLength=int(value))
 
+    def setSplitLength(self, value: int | None) -> SentenceDetector:
+        """Split sentences longer than ``value`` characters between words (None: off)."""
+        if value is None:
+            return self._set(splitLength=None)
+        try:
+            length = None if isinstance(value, bool) else int(value)
+        except (TypeError, ValueError):
+            length = None
+        if length is None or length < 1:
+            raise ConfigurationError(
+                f"splitLength must be a whole number >= 1 (or None: off), got {value!r}")
+        return self._set(splitLength=length)
+
+    def getSplitLength(self) -> int | None:
+        return self.getOrDefault("splitLength")
+
+    def setExplodeSentences(self, value: bool) -> SentenceDetector:
+        """One row per sentence from this stage on, as Spark NLP's ``explodeSentences``."""
+        return self._set(explodeSentences=bool(value))
+
+    def getExplodeSentences(self) -> bool:
+        return bool(self.getOrDefault("explodeSentences"))
+
+    def explode_rows(self, rows: list[Row]) -> tuple[list[Row], list[int]]:
+        """One row per annotation of the output column, in order: a shallow copy of its
+        row whose output column holds that one sentence. A row without sentences gives
+        none (Spark's ``explode``). Returns the rows and, for each, the index of the row
+        it came from."""
+        col = self.getOutputCol()
+        exploded: list[Row] = []
+        origin: list[int] = []
+        for index, row in enumerate(rows):
+            for sentence in row.get(col) or ():
+                one = dict(row)
+                one[col] = [sentence]
+                exploded.append(one)
+                origin.append(index)
+        return exploded, origin
+
     def _on_params_changed(self) -> None:
         extra = self.getOrDefault("abbreviations") or []
         self._non_terminal = abbreviations.NON_TERMINAL | frozenset(extra)
@@ -146,6 +198,9 @@ class SentenceDetector(Transformer):
         if self.getOrDefault("detectHeadings") and not self.getOrDefault("useCustomBoundsOnly"):
             spans = _split_headings(text, spans)
         spans = _enforce_max_length(text, spans, self.getOrDefault("maxLength"))
+        split_length = self.getOrDefault("splitLength")
+        if split_length:
+            spans = _split_between_words(text, spans, split_length)
         min_length = self.getOrDefault("minLength")
         if min_length > 0:
             spans = [(b, e) for b, e in spans if e - b + 1 >= min_length]
@@ -236,6 +291,11 @@ class SentenceDetector(Transformer):
                 )
                 index += 1
         return out
+
+
+def explodes(stage: Stage) -> bool:
+    """Whether ``stage`` turns each row into one row per sentence (``explodeSentences``)."""
+    return isinstance(stage, SentenceDetector) and stage.getExplodeSentences()
 
 
 def _word_before(text: str, period: int) -> str:
@@ -329,4 +389,29 @@ def _enforce_max_length(
             begin, end = rest
         else:
             out.append((begin, end))
+    return out
+
+
+def _split_between_words(
+    text: str, spans: list[tuple[int, int]], limit: int
+) -> list[tuple[int, int]]:
+    """Spark NLP's ``splitLength``: each span longer than ``limit`` characters becomes
+    pieces of whole words (runs of non-space), each as long as fits in ``limit``
+    characters; a longer word is a piece of its own. Offsets inclusive, as ``spans``."""
+    out: list[tuple[int, int]] = []
+    for begin, end in spans:
+        if end - begin + 1 <= limit:
+            out.append((begin, end))
+            continue
+        piece: tuple[int, int] | None = None
+        for word in _WORD.finditer(text, begin, end + 1):
+            if piece is None:
+                piece = (word.start(), word.end() - 1)
+            elif word.end() - piece[0] > limit:
+                out.append(piece)
+                piece = (word.start(), word.end() - 1)
+            else:
+                piece = (piece[0], word.end() - 1)
+        if piece is not None:
+            out.append(piece)
     return out

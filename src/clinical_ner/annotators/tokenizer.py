@@ -21,24 +21,31 @@ So "BP 120/80." gives ``BP``, ``120/80``, ``.``; "nausea/vomiting" gives ``nause
 simply the matches of that pattern instead. Tokens shorter than ``minLength`` or longer
 than ``maxLength`` characters are dropped (Spark NLP's semantics). Offsets always index
 the original text: ``text[begin:end+1] == result``.
+
+As in Spark NLP, :class:`Tokenizer` is an estimator: ``Tokenizer().fit(data)`` (the rules
+need no data) returns a :class:`TokenizerModel` with the same parameters, and
+``Pipeline.fit`` does so for a Tokenizer stage. A Tokenizer also still tokenizes by itself,
+so pipelines built or saved with it as a transformer keep working.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from typing import Any
 
 from clinical_ner.annotation import Annotation, AnnotatorType
 from clinical_ner.annotators import abbreviations
-from clinical_ner.annotators.base import Param, Transformer
+from clinical_ner.annotators.base import Estimator, Param, Transformer
 from clinical_ner.errors import ConfigurationError
 
 # Combining marks (U+0300-U+036F) are part of the word they follow ("cafe\u0301").
 _W = r"[\w\u0300-\u036f]"
 
 
-class Tokenizer(Transformer):
-    """Splits sentences into tokens with clinical rules (see the module docstring)."""
+class _TokenizerRules(Transformer):
+    """The parameters and rules shared by :class:`Tokenizer` and :class:`TokenizerModel`:
+    splits sentences into tokens (see the module docstring)."""
 
     PARAMS = (
         Param("exceptions", list(abbreviations.TOKEN_EXCEPTIONS), "strings kept as one token"),
@@ -56,34 +63,34 @@ class Tokenizer(Transformer):
         super().__init__()
         self._set(inputCols=["sentence"], outputCol="token")
 
-    def setExceptions(self, values: Sequence[str]) -> Tokenizer:
+    def setExceptions(self, values: Sequence[str]) -> _TokenizerRules:
         return self._set(exceptions=list(values))
 
-    def addException(self, value: str) -> Tokenizer:
+    def addException(self, value: str) -> _TokenizerRules:
         return self._set(exceptions=[*self.getOrDefault("exceptions"), value])
 
-    def setCaseSensitiveExceptions(self, value: bool) -> Tokenizer:
+    def setCaseSensitiveExceptions(self, value: bool) -> _TokenizerRules:
         return self._set(caseSensitiveExceptions=bool(value))
 
-    def setSplitChars(self, chars: Sequence[str]) -> Tokenizer:
+    def setSplitChars(self, chars: Sequence[str]) -> _TokenizerRules:
         if any(len(c) != 1 for c in chars):
             raise ConfigurationError("splitChars must be single characters")
         return self._set(splitChars=list(chars))
 
-    def setInfixPatterns(self, patterns: Sequence[str]) -> Tokenizer:
+    def setInfixPatterns(self, patterns: Sequence[str]) -> _TokenizerRules:
         for p in patterns:
             _compile(p, "infix pattern")
         return self._set(infixPatterns=list(patterns))
 
-    def setTargetPattern(self, pattern: str | None) -> Tokenizer:
+    def setTargetPattern(self, pattern: str | None) -> _TokenizerRules:
         if pattern is not None:
             _compile(pattern, "target pattern")
         return self._set(targetPattern=pattern)
 
-    def setMinLength(self, value: int) -> Tokenizer:
+    def setMinLength(self, value: int) -> _TokenizerRules:
         return self._set(minLength=int(value))
 
-    def setMaxLength(self, value: int) -> Tokenizer:
+    def setMaxLength(self, value: int) -> _TokenizerRules:
         return self._set(maxLength=int(value))
 
     def _on_params_changed(self) -> None:
@@ -157,6 +164,22 @@ class Tokenizer(Transformer):
                     )
                 )
         return out
+
+
+class TokenizerModel(_TokenizerRules):
+    """The fitted tokenizer (Spark NLP's ``TokenizerModel``): what ``Tokenizer().fit()``
+    returns; same parameters and setters as :class:`Tokenizer`."""
+
+
+class Tokenizer(_TokenizerRules, Estimator):
+    """Spark NLP's ``Tokenizer``: an estimator whose :meth:`fit` returns a
+    :class:`TokenizerModel`. It also tokenizes by itself (``transform_rows``,
+    ``annotate``), so code and saved pipelines that use it as a transformer keep working."""
+
+    def fit(self, data: Any = None) -> TokenizerModel:
+        """A :class:`TokenizerModel` with this stage's parameters. The rules need no
+        data: ``data`` (texts, rows, a DataFrame or None) is accepted and not read."""
+        return TokenizerModel()._set(**self.explicit_params())  # type: ignore[return-value]
 
 
 def _trie_regex(words: list[str]) -> str:

@@ -19,12 +19,14 @@ from clinical_ner.spark.annotators import (
     SectionDetector,
     SentenceDetector,
     Tokenizer,
+    TokenizerModel,
     WordEmbeddingsModel,
 )
 from clinical_ner.spark.approach import NerDLApproach
 from clinical_ner.spark.conll import CoNLL
 from clinical_ner.spark.finisher import Finisher
 from clinical_ner.spark.light_pipeline import LightPipeline, to_local
+from clinical_ner.spark.pretrained_pipeline import PretrainedPipeline, ResourceDownloader
 from clinical_ner.spark.schema import ANNOTATION_TYPE
 from clinical_ner.spark.session import start
 
@@ -40,9 +42,12 @@ __all__ = [
     "NerDLModel",
     "Pipeline",
     "PipelineModel",
+    "PretrainedPipeline",
+    "ResourceDownloader",
     "SectionDetector",
     "SentenceDetector",
     "Tokenizer",
+    "TokenizerModel",
     "WordEmbeddingsModel",
     "start",
     "to_local",

@@ -15,7 +15,7 @@ import tempfile
 from pathlib import Path
 from typing import Any, ClassVar
 
-from pyspark.ml import Transformer
+from pyspark.ml import Estimator, Transformer
 from pyspark.sql import DataFrame
 
 from clinical_ner.annotators import assertion as local_assertion
@@ -90,11 +90,60 @@ class SectionDetector(AnnotatorTransformer):
 
 
 class SentenceDetector(AnnotatorTransformer):
+    """Sentences of each document (``document`` in, ``sentence`` out). With
+    ``setExplodeSentences(True)`` (Spark NLP's, default False) the result has one row per
+    sentence: the other columns repeated, the sentence column holding that one sentence
+    (offsets into the original text), and the stages after it annotating that sentence
+    alone; a row without sentences gives no row, as Spark's ``explode``. The explode runs
+    inside the fused Python pass (:func:`clinical_ner.spark.worker.run_plan`), so it costs
+    no extra job. ``setSplitLength(n)`` splits sentences longer than ``n`` characters."""
+
     LOCAL = local_sentence_detector.SentenceDetector
 
 
-class Tokenizer(AnnotatorTransformer):
+class TokenizerModel(AnnotatorTransformer):
+    """Spark NLP's ``TokenizerModel``: the fitted tokenizer that ``Tokenizer().fit(df)``
+    returns, with the Tokenizer's parameters and setters."""
+
+    LOCAL = local_tokenizer.TokenizerModel
+
+
+class Tokenizer(LocalParams, Estimator, Persistable):
+    """Spark NLP's ``Tokenizer``, an estimator: ``fit(df)`` returns a
+    :class:`TokenizerModel` with its parameters (the rules need no data: no Spark job
+    runs), so a ``Pipeline`` fits it into one. ``transform(df)`` still tokenizes directly,
+    so code, and PipelineModels saved while it was a transformer, keep working."""
+
     LOCAL = local_tokenizer.Tokenizer
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._init_local_params()
+
+    def _fit(self, dataset: DataFrame) -> TokenizerModel:
+        # Spark NLP checks the input columns' annotator types when it fits; so do we, for
+        # the columns whose type the DataFrame's schema metadata records.
+        self.local_params_stage().check_input_types(_schema_annotator_types(dataset), "fit")
+        return self._copyValues(TokenizerModel())
+
+    def transform(self, dataset: DataFrame, params: dict | None = None) -> DataFrame:
+        """``fit(dataset).transform(dataset)`` in one call (the stage's former use)."""
+        stage = self.copy(params) if params else self
+        return stage._fit(dataset).transform(dataset)
+
+    def to_local(self) -> local_base.Transformer:
+        """The equivalent local (fitted) stage, e.g. for a LightPipeline."""
+        return self.local_params_stage().fit()  # type: ignore[attr-defined]
+
+
+def _schema_annotator_types(dataset: DataFrame) -> dict[str, tuple[str, str]]:
+    """Column -> (annotator type, who wrote it) for the annotation columns of
+    ``dataset`` whose Spark metadata names their type (as every stage's output does)."""
+    return {
+        f.name: (f.metadata["annotatorType"], "per the DataFrame's column metadata")
+        for f in dataset.schema.fields
+        if "annotatorType" in (f.metadata or {})
+    }
 
 
 class NerConverter(AnnotatorTransformer):
@@ -103,9 +152,10 @@ class NerConverter(AnnotatorTransformer):
 
 class ContextualAssertion(AnnotatorTransformer):
     """Assertion status of each chunk (ConText rules, no model folder): ``sentence`` and
-    ``ner_chunk`` in, one ``assertion`` annotation per chunk out. ``setLexicon(path)`` reads
-    the file on the driver and keeps its rules as a parameter, so the executors, and a saved
-    pipeline, need no copy of the file."""
+    ``ner_chunk`` in (or Spark NLP healthcare's ``["sentence", "token", "ner_chunk"]``; the
+    token column is not read), one ``assertion`` annotation per chunk out.
+    ``setLexicon(path)`` reads the file on the driver and keeps its rules as a parameter, so
+    the executors, and a saved pipeline, need no copy of the file."""
 
     LOCAL = local_assertion.ContextualAssertion
 

@@ -8,7 +8,10 @@ card's pipeline (DocumentAssembler ... NerConverter) runs as ONE pass through th
 workers: the text goes to Python once, every annotation column comes back once, and the
 intermediate columns (tokens, embeddings) are handed from stage to stage as Python objects
 instead of crossing Arrow and the JVM between stages. Spark DataFrames are lazy, so the
-intermediate DataFrames of the chain are never computed.
+intermediate DataFrames of the chain are never computed. A chain whose SentenceDetector
+explodes sentences (``setExplodeSentences(True)``) gives one row per sentence from that
+stage on, inside the same pass (``mapInArrow`` may yield more rows than it reads); the
+schema is the same either way.
 
 A DataFrame modified in between (``filter``, ``withColumn``, ...) is a new object without a
 chain, so the next stage starts a new chain on it and reads its annotation columns from

@@ -11,6 +11,10 @@ the built stages in module-level caches keyed by the model folder's fingerprint 
 plan. Record batches are cut into slices of ``rows_per_batch`` rows, so model stages batch
 across the slice's notes exactly as :class:`~clinical_ner.pipeline.LightPipeline` does and
 memory stays bounded whatever ``spark.sql.execution.arrow.maxRecordsPerBatch`` is.
+
+A SentenceDetector with ``explodeSentences`` turns each row of a slice into one row per
+sentence before the next stage runs (Spark NLP's row per sentence); the slice's other
+columns are repeated for each (``take``), so a batch may come back longer than it went in.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ from typing import Any
 import pyarrow as pa
 
 from clinical_ner.annotators.base import Row, Transformer
+from clinical_ner.annotators.sentence_detector import explodes
 from clinical_ner.errors import ModelLoadError, ResourceNotFoundError
 from clinical_ner.gc_pause import gc_paused
 from clinical_ner.parallelism import set_torch_threads, spark_task_threads
@@ -146,7 +151,8 @@ def build_stages(plan: dict[str, Any]) -> list[Transformer]:
 
 def run_plan(plan: dict[str, Any], batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
     """The ``mapInArrow`` function: every input batch, slice by slice, with the plan's
-    annotation columns added (or replaced, when a column of that name exists)."""
+    annotation columns added (or replaced, when a column of that name exists); one row
+    per sentence from an exploding SentenceDetector on (see the module docstring)."""
     stages = build_stages(plan)
     text_inputs: list[str] = plan["text_inputs"]
     annotation_inputs: list[str] = plan["annotation_inputs"]
@@ -165,10 +171,25 @@ def run_plan(plan: dict[str, Any], batches: Iterator[pa.RecordBatch]) -> Iterato
                 for row, value in zip(rows, from_arrow(part.column(col)), strict=True):
                     row[col] = value
             with gc_paused():  # why: see clinical_ner.gc_pause
-                for stage in stages:
-                    stage.transform_rows(rows)
+                rows, origin = _run_stages(stages, rows)
                 made = {name: to_arrow([row[name] for row in rows]) for name in outputs}
+            if origin is not None:
+                if not rows:
+                    continue  # no sentence in the slice: no row (Spark's explode)
+                part = part.take(pa.array(origin, pa.int64()))
             columns = [made[name] if name in made else part.column(name) for name in names]
             columns += [made[name] for name in appended]
             yield pa.RecordBatch.from_arrays(columns, names=names + appended)
 
+
+def _run_stages(stages: list[Transformer], rows: list[Row]) -> tuple[list[Row], list[int] | None]:
+    """``rows`` through every stage; after an exploding SentenceDetector, one row per
+    sentence. Returns the rows and, when exploded, the index in the input ``rows`` each
+    came from (None when no stage explodes)."""
+    origin: list[int] | None = None
+    for stage in stages:
+        stage.transform_rows(rows)
+        if explodes(stage):
+            rows, picked = stage.explode_rows(rows)  # type: ignore[attr-defined]
+            origin = picked if origin is None else [origin[i] for i in picked]
+    return rows, origin

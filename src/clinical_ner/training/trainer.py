@@ -3,7 +3,9 @@
 Recipe (Spark NLP's NerDLApproach, made explicit): Adam with learning rate
 ``lr / (1 + po * epoch)``, gradient-norm clipping, dropout, mini-batches of shuffled
 sentences, validation after every epoch with entity-level P/R/F1 per label, early stopping
-on the validation strict micro-F1, and the best epoch's weights kept.
+on the validation strict micro-F1 (or macro-F1: ``best_model_metric``), and the best epoch's
+weights kept. Given ``test`` sentences, they are scored every epoch too and, as in Spark NLP,
+they (not the validation sentences) select the best epoch and drive early stopping.
 
 Deterministic on CPU for a fixed seed: the shuffle of epoch ``e`` depends only on
 ``(seed, e)``, and torch's RNG state (dropout) is saved in each checkpoint. A run with a
@@ -60,6 +62,8 @@ class TrainingConfig:
     casing_dim: int = 8
     max_word_length: int = 32
     use_best_model: bool = True
+    #: "micro" or "macro": the strict entity F1 that selects the best epoch.
+    best_model_metric: str = "micro"
     threads: int | None = None
     device: str = "cpu"
 
@@ -88,6 +92,8 @@ class EpochLog:
     def summary(self, extended: bool = True) -> str:
         """One log line; ``extended`` adds P/R/F1 per label."""
         text = f"epoch {self.epoch}: loss {self.loss:.4f}, {self.seconds:.1f} s, lr {self.lr:.2e}"
+        if self.extra.get("test"):
+            text += f", test strict micro-F1 {self.extra['test']['strict']['micro']['f1']:.4f}"
         if self.validation:
             strict = self.validation["strict"]
             text += f", dev strict micro-F1 {strict['micro']['f1']:.4f}"
@@ -110,12 +116,18 @@ class Trainer:
         checkpoint_dir: str | Path | None = None,
         progress: bool = True,
         extended_log: bool = True,
+        test: Sequence[TaggedSentence] | None = None,
     ) -> None:
         if not train:
             raise ValueError("no training sentences")
+        if config.best_model_metric not in ("micro", "macro"):
+            raise ValueError(
+                f"best_model_metric must be 'micro' or 'macro', not {config.best_model_metric!r}"
+            )
         self.config = config
         self.train = [s for s in train if s.tokens]
         self.dev = [s for s in (dev or []) if s.tokens]
+        self.test = [s for s in (test or []) if s.tokens]
         self.store = store
         self.checkpoint_dir = Path(checkpoint_dir) if checkpoint_dir else None
         self.progress = progress
@@ -145,6 +157,7 @@ class Trainer:
         self._matrix = np.asarray(store.vectors, dtype=np.float32)
         self._train_rows = [store.rows_of(s.tokens) for s in self.train]
         self._dev_rows = [store.rows_of(s.tokens) for s in self.dev]
+        self._test_rows = [store.rows_of(s.tokens) for s in self.test]
         self._label_index = {label: i for i, label in enumerate(self.labels)}
         self.best_state: dict[str, torch.Tensor] | None = None
         self.history: list[EpochLog] = []
@@ -227,7 +240,10 @@ class Trainer:
                 self.optimizer.step()
                 total_loss += float(loss.detach()) * len(indices)
             validation = self.evaluate(self.dev, self._dev_rows) if self.dev else None
-            f1 = validation["strict"]["micro"]["f1"] if validation else -float(total_loss)
+            test = self.evaluate(self.test, self._test_rows) if self.test else None
+            monitored = test if test is not None else validation
+            f1 = (monitored["strict"][config.best_model_metric]["f1"] if monitored
+                  else -float(total_loss))
             is_best = f1 > self._best_f1
             if is_best:
                 self._best_f1 = f1
@@ -235,10 +251,11 @@ class Trainer:
                 self.best_state = {k: v.detach().clone() for k, v in self.network.state_dict().items()}
             else:
                 self._bad_epochs += 1
-            stop = (epoch + 1 >= config.min_epochs and validation is not None
+            stop = (epoch + 1 >= config.min_epochs and monitored is not None
                     and self._bad_epochs >= config.patience)
             log = EpochLog(epoch + 1, total_loss / len(self.train), time.perf_counter() - started,
-                           lr, validation, is_best, stopped_early=stop)
+                           lr, validation, is_best, stopped_early=stop,
+                           extra={"test": test} if test is not None else {})
             self.history.append(log)
             logger.info(log.summary(self.extended_log))
             self._save_checkpoint(epoch + 1, finished=stop or epoch + 1 == config.max_epochs)
@@ -252,7 +269,8 @@ class Trainer:
     def _fingerprint(self) -> str:
         payload = json.dumps(
             {"config": asdict(self.config), "labels": self.labels, "train": len(self.train),
-             "dev": len(self.dev), "chars": self.chars.to_config(), "dim": self.store.dim},
+             "dev": len(self.dev), "test": len(self.test), "chars": self.chars.to_config(),
+             "dim": self.store.dim},
             sort_keys=True,
         )
         return hashlib.sha256(payload.encode()).hexdigest()

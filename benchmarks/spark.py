@@ -6,7 +6,7 @@ Each Spark engine runs the model card's pipeline (DocumentAssembler ... NerConve
 keeps; the intermediate columns stay in the Python workers); LightPipeline annotates the
 same notes in-process. Engines:
 
-- ``local[2]``;
+- ``local[2]``, and ``local[2]`` with a row per sentence (``setExplodeSentences(True)``);
 - ``--workers 1 2``: a standalone cluster on this machine per count (one-core workers on
   loopback, started and stopped here, see ``clinical_ner.spark.standalone``), with the
   default model shipping (one archive per model folder);
@@ -74,7 +74,7 @@ def stand_in_model(notes: list[str], folder: Path, dim: int) -> tuple[Path, Path
     return ner_dir, emb_dir
 
 
-def spark_pipeline(ner_dir: Path | None, emb_dir: Path | None, model: str):
+def spark_pipeline(ner_dir: Path | None, emb_dir: Path | None, model: str, explode: bool = False):
     """The model card's pipeline as clinical_ner.spark stages (imports changed only)."""
     from clinical_ner.spark import (
         DocumentAssembler,
@@ -94,7 +94,8 @@ def spark_pipeline(ner_dir: Path | None, emb_dir: Path | None, model: str):
         embeddings = WordEmbeddingsModel.load(str(emb_dir))
     return Pipeline(stages=[
         DocumentAssembler().setInputCol("text").setOutputCol("document"),
-        SentenceDetector().setInputCols(["document"]).setOutputCol("sentence"),
+        SentenceDetector().setInputCols(["document"]).setOutputCol("sentence")
+        .setExplodeSentences(explode),
         Tokenizer().setInputCols(["sentence"]).setOutputCol("token"),
         embeddings.setInputCols(["sentence", "token"]).setOutputCol("embeddings"),
         clinical_ner.setInputCols(["sentence", "token", "embeddings"]).setOutputCol("ner"),
@@ -109,8 +110,10 @@ def text_only_pipeline():
     return Pipeline(stages=[DocumentAssembler().setInputCol("text").setOutputCol("document")])
 
 
-def time_spark(master: str, notes: list[str], args, models, work: Path, engine: str) -> dict:
-    """One engine: a fresh session on ``master``, first row, timed runs, text-only runs."""
+def time_spark(master: str, notes: list[str], args, models, work: Path, engine: str,
+               explode: bool = False) -> dict:
+    """One engine: a fresh session on ``master``, first row, timed runs, text-only runs
+    (``explode``: the SentenceDetector writes a row per sentence)."""
     from clinical_ner.spark import start
 
     spark = start(master, memory="2G", params={"spark.executor.memory": "2g"})
@@ -119,7 +122,7 @@ def time_spark(master: str, notes: list[str], args, models, work: Path, engine: 
         frame = spark.createDataFrame([(i, t) for i, t in enumerate(notes)], "id int, text string")
         frame = frame.repartition(args.partitions).cache()
         frame.count()
-        model = spark_pipeline(*models, args.model).fit(frame)
+        model = spark_pipeline(*models, args.model, explode=explode).fit(frame)
         started = time.perf_counter()
         model.transform(frame.limit(1)).select("ner_chunk").collect()
         first_row = time.perf_counter() - started
@@ -144,6 +147,7 @@ def time_spark(master: str, notes: list[str], args, models, work: Path, engine: 
     median = statistics.median(seconds)
     return {
         "engine": engine, "master": master, "partitions": args.partitions,
+        "sentence_per_row": explode,
         "seconds_per_run": seconds, "median_seconds": median,
         "documents_per_second": len(notes) / median,
         "first_row_seconds": first_row,
@@ -209,6 +213,8 @@ def main() -> None:
         light = time_light(notes, args, models)
         print(f"LightPipeline: {light['documents_per_second']:.1f} docs/s", flush=True)
         engines["local[2]"] = time_spark("local[2]", notes, args, models, work, "Spark local[2]")
+        engines["local[2]_sentence_per_row"] = time_spark(
+            "local[2]", notes, args, models, work, "Spark local[2], a row per sentence", explode=True)
         for count in args.workers:
             with StandaloneCluster(workers=count, cores=1, memory="3g") as cluster:
                 engines[f"standalone_{count}_workers"] = time_spark(

@@ -47,29 +47,19 @@ def worker(args: argparse.Namespace) -> None:
     """Runs inside the subprocess: time ``runs`` passes over the notes, print JSON."""
     notes = mtsamples_notes(args.data, args.notes)
     defaults = args.threads == 0
-    if args.engine == "ours" and defaults:
+    if args.engine == "ours":
         from clinical_ner import LightPipeline, clinical_pipeline
 
-        light = LightPipeline(clinical_pipeline(args.model))
+        if defaults:
+            light = LightPipeline(clinical_pipeline(args.model))
+        else:
+            import torch
 
-        def run_once() -> tuple[int, int]:
-            tokens = chunks = 0
-            for row in light.iter_full(notes):
-                tokens += len(row["token"])
-                chunks += len(row["ner_chunk"])
-            return tokens, chunks
-    elif args.engine == "ours":
-        import torch
-
-        # "N threads" is run two ways: N torch threads in one pipeline, or N pipeline
-        # workers (LightPipeline(workers=N)) with one torch thread each.
-        torch.set_num_threads(1 if args.workers > 1 else args.threads)
-        from clinical_ner import LightPipeline
-        from clinical_ner.recipes import clinical_pipeline
-
-        light = LightPipeline(
-            clinical_pipeline(args.model, device=args.device), batch_size=32, workers=args.workers
-        )
+            # "N threads" is run two ways: N torch threads in one pipeline, or N pipeline
+            # workers (LightPipeline(workers=N)) with one torch thread each.
+            torch.set_num_threads(1 if args.workers > 1 else args.threads)
+            light = LightPipeline(clinical_pipeline(args.model, device=args.device),
+                                  batch_size=32, workers=args.workers)
 
         def run_once() -> tuple[int, int]:
             tokens = chunks = 0

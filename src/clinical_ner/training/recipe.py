@@ -136,6 +136,14 @@ def train_recipe(
         if on_epoch is not None:
             on_epoch(log)
 
+    return write_trained_model(recipe, corpus_dir, trainer, out_dir, {
+        "total": time.perf_counter() - started, "embeddings_and_corpus": embeddings_seconds})
+
+
+def write_trained_model(recipe: dict[str, Any], corpus_dir: Path, trainer: Trainer,
+                        out_dir: Path, seconds: dict[str, float]) -> dict[str, Any]:
+    """Score ``trainer``'s network (its best epoch) on every split and corpus, save it as
+    ``out_dir/<name>`` with the scores in its metadata, and write ``report.json``."""
     scores: dict[str, Any] = {}
     for split in ("dev", "test"):
         scores[split] = {"combined": trainer.evaluate(read_tagged_sentences(corpus_dir / f"{split}.conll"))}
@@ -145,7 +153,7 @@ def train_recipe(
                 scores[split][corpus] = trainer.evaluate(read_tagged_sentences(path))
     report = {
         "recipe": recipe,
-        "seconds": {"total": time.perf_counter() - started, "embeddings_and_corpus": embeddings_seconds},
+        "seconds": seconds,
         "epochs": [log.__dict__ for log in trainer.history],
         "scores": scores,
         "sentences": {"train": len(trainer.train), "dev": len(trainer.dev)},

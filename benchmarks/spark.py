@@ -1,4 +1,4 @@
-"""Spark against LightPipeline (torch, 2 threads) on the same workload, same run.
+"""Spark against LightPipeline (its defaults) on the same workload, same run.
 
 The workload is the speed benchmark's: the first ``--notes`` deduplicated MTSamples notes.
 Each Spark engine runs the model card's pipeline (DocumentAssembler ... NerConverter) with
@@ -160,7 +160,8 @@ def time_spark(master: str, notes: list[str], args, models, work: Path, engine: 
 
 
 def time_light(notes: list[str], args, models) -> dict:
-    """LightPipeline in this process, torch with 2 threads."""
+    """LightPipeline in this process with its default parallelism (see
+    ``clinical_ner.parallelism``: one worker per CPU, one torch thread each)."""
     import torch
 
     from clinical_ner.spark import LightPipeline, start
@@ -170,7 +171,6 @@ def time_light(notes: list[str], args, models) -> dict:
         model = spark_pipeline(*models, args.model).fit(spark.createDataFrame([[""]]).toDF("text"))
     finally:
         spark.stop()
-    torch.set_num_threads(2)
     light = LightPipeline(model, batch_size=64)
     light.fullAnnotate(notes[:8])  # warm-up
 
@@ -183,7 +183,8 @@ def time_light(notes: list[str], args, models) -> dict:
 
     runs = [run() for _ in range(args.runs)]
     median = statistics.median(r[0] for r in runs)
-    return {"engine": "LightPipeline", "torch_threads": 2, "seconds_per_run": [r[0] for r in runs],
+    return {"engine": "LightPipeline (defaults)", "workers": light.workers,
+            "torch_threads": torch.get_num_threads(), "seconds_per_run": [r[0] for r in runs],
             "median_seconds": median, "documents_per_second": len(notes) / median,
             "tokens": runs[0][1], "entities": runs[0][2]}
 

@@ -82,6 +82,6 @@ def test_light_pipeline_default_follows_the_plan(monkeypatch):
         assert torch.get_num_threads() == 1
         explicit = LightPipeline(clinical_pipeline(), workers=1)
         assert explicit.workers == 1 and explicit.plan is None
-        assert light.annotate("Pt denies chest pain.")["ner_chunk"] == ["chest pain"]
+        assert light.annotate("The patient denies chest pain.")["ner_chunk"] == ["chest pain"]
     finally:
         torch.set_num_threads(before)

@@ -10,7 +10,7 @@ def test_the_notebook_runs_top_to_bottom(spark_installed, tmp_path):
     nbclient = pytest.importorskip("nbclient")
     from pathlib import Path
 
-    path = Path(__file__).resolve().parents[1] / "examples" / "ner_clinical.ipynb"
+    path = Path(__file__).resolve().parents[2] / "examples" / "ner_clinical.ipynb"
     notebook = nbformat.read(path, as_version=4)
     client = nbclient.NotebookClient(notebook, timeout=900, kernel_name="python3",
                                      resources={"metadata": {"path": str(tmp_path)}})

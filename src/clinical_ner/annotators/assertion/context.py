@@ -1,5 +1,7 @@
-"""ContextualAssertion: is each problem present, absent, possible, conditional,
-hypothetical, or about someone else?
+"""The ConText engine: which trigger phrases reach which chunks of one sentence.
+
+Pure functions and classes over a sentence's text and its chunks' offsets; no stage, no
+parameters (the stage is :class:`~clinical_ner.annotators.assertion.stage.ContextualAssertion`).
 
 An implementation of ConText (Harkema, Dowling, Thornblade & Chapman, "ConText: an algorithm
 for determining negation, experiencer, and temporal status from clinical reports", J Biomed
@@ -32,69 +34,44 @@ Per sentence:
 6. a chunk no trigger reaches takes the class of its neighbour in a LIST ("no fever,
    chills, night sweats or weight loss"; "A, B and C were ruled out"), so long lists
    are not cut by the window: two chunks are linked when only list words lie between
-   them (:meth:`_Sentence.linked`: a comma, "and", "or", "nor", "/", with articles and
+   them (:meth:`SentenceContext.linked`: a comma, "and", "or", "nor", "/", with articles and
    brackets, at most :data:`LIST_FILLERS` other words, no verb or pronoun, no lexicon
    phrase, no line break). Only negation and experiencer pass along lists
    (:data:`LIST_CLASSES`), forward decisions to the next item and backward ones to the
    previous item, and only from triggers whose window is at least
    :data:`LIST_MIN_WINDOW` words. Every chunk of the sentence, assessed or not, can be a
    list item.
-
-Chunks whose entity label is not in ``entityLabels`` (default ``["PROBLEM"]``, as in
-i2b2 2010) and chunks in no trigger's scope are ``present``.
-
-Output: one ``assertion`` annotation per chunk, with the chunk's ``begin``/``end``, the
-class as ``result``, and metadata ``chunk`` (the chunk's index), ``entity``,
-``chunk_text``, ``sentence``, and when a trigger decided it ``trigger``, ``trigger_begin``,
-``trigger_end`` (character offsets in the original text, end inclusive) and
-``trigger_direction``, and ``via_list`` ``"true"`` when the class came from a list
-neighbour; ``assessed`` is ``"false"`` for chunks the label filter skipped. A chunk with a
-``section`` (from the SectionDetector, through the NerConverter) keeps it in the metadata,
-and when no trigger reaches it its section's rule decides (``section_rule`` names the
-section): problems under ``family_history`` are about someone else and under
-``discharge_instructions`` hypothetical, by the lexicon's ``section`` rules.
-
-The lexicon (format in :mod:`clinical_ner.annotators.assertion_lexicon`) is a data file
-bundled in the package; ``setLexicon(path)`` replaces it, ``addTriggers`` extends it. Both
-store the rules as parameters, so a saved pipeline and Spark workers need no file.
 """
 
 from __future__ import annotations
 
 import bisect
 import dataclasses
-import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
-from clinical_ner.annotation import Annotation, AnnotatorType
+from clinical_ner.annotation import Annotation
 from clinical_ner.annotators.assertion_lexicon import (
     ABSENT,
     CONDITIONAL,
     HYPOTHETICAL,
     POSSIBLE,
-    PRESENT,
     PSEUDO,
     SECTION_RULE,
     SOMEONE_ELSE,
     TERMINATE,
     TOKEN_RE,
     LexiconRule,
-    load_lexicon,
-    make_rule,
 )
-from clinical_ner.annotators.base import Param, Transformer
-from clinical_ner.errors import ConfigurationError
 
 #: Which class wins when triggers of several classes reach one chunk (first wins).
 CLASS_PRIORITY: tuple[str, ...] = (SOMEONE_ELSE, ABSENT, HYPOTHETICAL, POSSIBLE, CONDITIONAL)
 #: First words of negation triggers that, inside a chunk, name the problem rather than
 #: negate it ("absence of appetite", "lack of energy", "non-productive cough").
 NAMING_NEGATIONS = frozenset({"absence", "lack", "lacking", "non", "absent", "free", "loss"})
-#: Default largest scope of a trigger, in word tokens (best accuracy on the MACCROBAT
-#: train+dev split among 5, 6, 8, 10, 12, 15, 20, 40; still best among 5, 6, 8, 10 with
-#: the list rules below, which carry negation further than any window).
+#: Default largest scope of a trigger, in word tokens: chosen on the MACCROBAT train+dev
+#: split (the list rules below carry negation further than any window);
+#: ``benchmarks/assertion_peers.py`` scores another choice.
 DEFAULT_WINDOW = 6
 #: Tokens that join the items of a list ("fever, chills, and/or night sweats").
 LIST_JOINERS = frozenset({",", "and", "or", "nor", "/", "&"})
@@ -111,8 +88,9 @@ LIST_CLASSES = frozenset({ABSENT, SOMEONE_ELSE})
 #: Smallest scope (words) of a trigger whose decision passes along a list.
 LIST_MIN_WINDOW = 3
 #: Largest number of other words between two list items that still link them ("no
-#: history of [decreased urine output], dialysis, [effort intolerance]"; on MACCROBAT
-#: train+dev, absent F1 0.932 with 0 or 1, 0.940 with 2, 0.941 with 3).
+#: history of [decreased urine output], dialysis, [effort intolerance]"): chosen on the
+#: MACCROBAT train+dev split, where more fillers gained little; ``benchmarks/assertion_peers.py``
+#: scores another choice.
 LIST_FILLERS = 2
 #: Words that start a new clause between two chunks, so the chunks are not one list
 #: ("had not displayed any seizures and had demonstrated ..."); words ending in "-ed"
@@ -125,13 +103,9 @@ CLAUSE_WORDS = frozenset({
 })
 
 
-@functools.lru_cache(maxsize=1)
-def _bundled_rules() -> tuple[LexiconRule, ...]:
-    return tuple(load_lexicon())
-
 
 @dataclass(frozen=True, slots=True)
-class _Match:
+class Match:
     """A lexicon phrase found at word tokens ``[start, stop)`` of a sentence. A trigger
     found inside a pseudo-trigger has ``within`` set to the pseudo-trigger's
     ``(start, stop)``: it reaches only chunks inside that phrase ("without
@@ -144,11 +118,11 @@ class _Match:
 
 
 @dataclass(frozen=True, slots=True)
-class _Scope:
+class Scope:
     """The tokens one trigger rule reaches: ``[fwd_start, fwd_stop)`` forward and
     ``[back_start, back_stop)`` backward (empty ranges when that way is unused)."""
 
-    match: _Match
+    match: Match
     rule: LexiconRule
     fwd_start: int
     fwd_stop: int
@@ -157,14 +131,14 @@ class _Scope:
     #: the class given: the rule's, or ``absent`` for a hedge inside a negation's scope
     category: str = ""
     #: the negation trigger that makes a hedge a negation ("no signs suggesting ...")
-    negated_by: _Match | None = None
+    negated_by: Match | None = None
 
 
-def _is_trigger(rule: LexiconRule) -> bool:
+def is_trigger(rule: LexiconRule) -> bool:
     return rule.category not in (PSEUDO, TERMINATE)
 
 
-class _Lexicon:
+class CompiledLexicon:
     """Rules compiled for matching: first token -> (phrase tokens, rules), longest first."""
 
     def __init__(self, rules: Iterable[LexiconRule]) -> None:
@@ -189,27 +163,27 @@ class _Lexicon:
         for tokens, rules in self.index.get(words[i], ()):
             end = i + len(tokens)
             if end <= stop and tuple(words[i:end]) == tokens:
-                triggers = tuple(r for r in rules if _is_trigger(r))
+                triggers = tuple(r for r in rules if is_trigger(r))
                 if triggers:
                     return end, triggers
         return None
 
-    def matches(self, words: Sequence[str]) -> list[_Match]:
+    def matches(self, words: Sequence[str]) -> list[Match]:
         """Longest-first, left-to-right, non-overlapping phrase matches in ``words``,
         then the triggers hidden inside each pseudo-trigger (``within`` set)."""
-        found: list[_Match] = []
+        found: list[Match] = []
         i, n = 0, len(words)
         index = self.index
         while i < n:
             for tokens, rules in index.get(words[i], ()):
                 stop = i + len(tokens)
                 if stop <= n and tuple(words[i:stop]) == tokens:
-                    found.append(_Match(i, stop, rules))
+                    found.append(Match(i, stop, rules))
                     i = stop
                     break
             else:
                 i += 1
-        inner: list[_Match] = []
+        inner: list[Match] = []
         for m in found:
             if not any(r.category == PSEUDO for r in m.rules):
                 continue
@@ -219,168 +193,30 @@ class _Lexicon:
                 if hit is None or (j == m.start and hit[0] == m.stop):
                     j += 1
                     continue
-                inner.append(_Match(j, hit[0], hit[1], (m.start, m.stop)))
+                inner.append(Match(j, hit[0], hit[1], (m.start, m.stop)))
                 j = hit[0]
         return found + inner
 
 
-class ContextualAssertion(Transformer):
-    """ConText assertion status of chunks (see the module docstring)."""
-
-    PARAMS = (
-        Param("entityLabels", ["PROBLEM"],
-              "chunk labels to assess (empty: all); other chunks are 'present'"),
-        Param("scopeWindow", DEFAULT_WINDOW,
-              "largest scope of a trigger in word tokens, for rules without their own"),
-        Param("lexiconRules", None,
-              "the lexicon as [phrase, category, direction, window] rows; None: bundled"),
-        Param("extraRules", [], "rules added by addTriggers, same row format"),
-    )
-    INPUT_TYPES = (AnnotatorType.DOCUMENT, AnnotatorType.CHUNK)
-    #: Spark NLP healthcare's form, ``setInputCols(["sentence", "token", "ner_chunk"])``;
-    #: the token column is accepted and not read (ConText finds its own word tokens).
-    ALTERNATIVE_INPUT_TYPES = (
-        (AnnotatorType.DOCUMENT, AnnotatorType.TOKEN, AnnotatorType.CHUNK),
-    )
-    OUTPUT_TYPE = AnnotatorType.ASSERTION
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._set(inputCols=["sentence", "ner_chunk"], outputCol="assertion")
-
-    # ----- parameters -------------------------------------------------------------------
-    def setEntityLabels(self, labels: Sequence[str]) -> ContextualAssertion:
-        """Chunk labels to assess (default ``["PROBLEM"]``; empty assesses every chunk)."""
-        if isinstance(labels, str):
-            labels = [labels]
-        return self._set(entityLabels=[str(x) for x in labels])
-
-    #: Spark NLP's name for a label filter.
-    setWhiteList = setEntityLabels
-
-    def setScopeWindow(self, words: int) -> ContextualAssertion:
-        """Largest scope in word tokens for rules that do not set their own."""
-        if isinstance(words, bool) or int(words) < 1:
-            raise ConfigurationError("scopeWindow is a number of words, at least 1")
-        return self._set(scopeWindow=int(words))
-
-    def setLexicon(self, path: str | Path | None) -> ContextualAssertion:
-        """Replace the lexicon by the file at ``path`` (``None``: the bundled one). The
-        file is read now and kept as parameters; rules from ``addTriggers`` stay."""
-        if path is None:
-            return self._set(lexiconRules=None)
-        return self._set(lexiconRules=[r.to_list() for r in load_lexicon(path)])
-
-    def setLexiconRules(self, rules: Iterable[LexiconRule | Sequence]) -> ContextualAssertion:
-        """Replace the lexicon by rules given in code (``LexiconRule`` or rows)."""
-        return self._set(lexiconRules=[_rule(r, "rule").to_list() for r in rules])
-
-    def addTriggers(self, phrases: str | Iterable[str], category: str,
-                    direction: str = "forward", window: int | None = None) -> ContextualAssertion:
-        """Add trigger, pseudo-trigger or terminator phrases to the lexicon in use."""
-        if isinstance(phrases, str):
-            phrases = [phrases]
-        added = [make_rule(p, category, direction, window, where=f"addTriggers({p!r})").to_list()
-                 for p in phrases]
-        return self._set(extraRules=[*self.getOrDefault("extraRules"), *added])
-
-    def getLexicon(self) -> list[LexiconRule]:
-        """Every rule in use: the lexicon, then the added triggers."""
-        rows = self.getOrDefault("lexiconRules")
-        base = list(_bundled_rules()) if rows is None else [_rule(r, "lexiconRules") for r in rows]
-        return base + [_rule(r, "extraRules") for r in self.getOrDefault("extraRules")]
-
-    def _on_params_changed(self) -> None:
-        self._compiled = None
-
-    def _lexicon(self) -> _Lexicon:
-        compiled = getattr(self, "_compiled", None)
-        if compiled is None:
-            compiled = self._compiled = _Lexicon(self.getLexicon())
-        return compiled
-
-    # ----- annotation -------------------------------------------------------------------
-    def annotate(self, inputs: Sequence[list[Annotation]]) -> list[Annotation]:
-        # [sentence, chunk] or the healthcare form [sentence, token, chunk]
-        sentences, chunks = inputs[0], inputs[-1]
-        labels = set(self.getOrDefault("entityLabels"))
-        window = int(self.getOrDefault("scopeWindow"))
-        lexicon = self._lexicon()
-        ordered = sorted(sentences, key=lambda s: s.begin)
-        starts = [s.begin for s in ordered]
-        where = [bisect.bisect_right(starts, c.begin) - 1 for c in chunks]
-        assessed = [not labels or c.metadata.get("entity", "") in labels for c in chunks]
-        # Every chunk of a sentence takes part in list propagation (a TREATMENT chunk is
-        # still an item of "no fever, antibiotics, or cough"); only sentences with an
-        # assessed chunk are analysed.
-        members: dict[int, list[int]] = {}
-        for index, w in enumerate(where):
-            if w >= 0:
-                members.setdefault(w, []).append(index)
-        decided: dict[int, _Decision] = {}
-        for w, indices in members.items():
-            if any(assessed[i] for i in indices):
-                sentence = _Sentence(ordered[w], lexicon, window)
-                decided.update(sentence.statuses([(i, chunks[i].begin, chunks[i].end) for i in indices]))
-        out = []
-        for index, chunk in enumerate(chunks):
-            metadata = {
-                "chunk": chunk.metadata.get("chunk", str(index)),
-                "entity": chunk.metadata.get("entity", ""),
-                "chunk_text": chunk.result,
-            }
-            w = where[index]
-            if w >= 0:
-                metadata["sentence"] = ordered[w].metadata.get("sentence", str(w))
-            result = PRESENT
-            decision = decided.get(index)
-            section = chunk.metadata.get("section", "")
-            if section:
-                metadata["section"] = section
-            if not assessed[index]:
-                metadata["assessed"] = "false"
-            elif decision is None and section in lexicon.section_defaults:
-                result = lexicon.section_defaults[section]
-                metadata["section_rule"] = section
-            elif decision is not None:
-                result, scope = decision.category, decision.scope
-                first, last = decision.trigger_span
-                sentence_annotation = ordered[w]
-                base = sentence_annotation.begin
-                metadata.update(
-                    trigger=sentence_annotation.result[first:last],
-                    trigger_begin=str(base + first),
-                    trigger_end=str(base + last - 1),
-                    trigger_direction=scope.rule.direction,
-                )
-                if decision.via_list:
-                    metadata["via_list"] = "true"
-            out.append(Annotation(AnnotatorType.ASSERTION, chunk.begin, chunk.end, result, metadata))
-        return out
-
-    def assess(self, sentence: Annotation, chunk: Annotation) -> str:
-        """The class of one chunk within one sentence (a convenience for tests and tools)."""
-        return self.annotate([[sentence], [chunk]])[0].result
-
 
 @dataclass(frozen=True, slots=True)
-class _Decision:
+class Decision:
     """Why a chunk got its class: the deciding ``scope``, which way the trigger reached
     it (``"forward"``: the trigger is before the chunk or overlaps it with a forward
     scope; ``"backward"``: after it or overlapping with a backward scope), its character
     span in the sentence (``[start, stop)``), and whether it came through a list."""
 
     category: str
-    scope: _Scope
+    scope: Scope
     way: str
     trigger_span: tuple[int, int]
     via_list: bool = False
 
 
-class _Sentence:
+class SentenceContext:
     """One sentence's tokens, trigger matches and scopes."""
 
-    def __init__(self, sentence: Annotation, lexicon: _Lexicon, window: int) -> None:
+    def __init__(self, sentence: Annotation, lexicon: CompiledLexicon, window: int) -> None:
         self.begin = sentence.begin
         self.window = window
         found = list(TOKEN_RE.finditer(sentence.result))
@@ -412,11 +248,11 @@ class _Sentence:
         self.term_starts = term_starts = {m.start: m.stop for m in terminators}
         term_stops = {m.stop for m in terminators}
         n = len(words)
-        self.scopes: list[_Scope] = []
+        self.scopes: list[Scope] = []
         for m in matches:
             low, high = m.within or (0, n)
             for rule in m.rules:
-                if not _is_trigger(rule):
+                if not is_trigger(rule):
                     continue
                 size = rule.window or window
                 fwd_start = fwd_stop = m.stop
@@ -433,7 +269,7 @@ class _Sentence:
                            and self.counts[m.start] - self.counts[k - 1] <= size):
                         k -= 1
                     back_start = k
-                self.scopes.append(_Scope(m, rule, fwd_start, fwd_stop, back_start, back_stop, rule.category))
+                self.scopes.append(Scope(m, rule, fwd_start, fwd_stop, back_start, back_stop, rule.category))
         # A hedge inside a negation's forward scope is negated with it: "no signs
         # suggesting myocarditis", "never experienced signs suggestive of PID".
         negations = [sc for sc in self.scopes if sc.category == ABSENT and sc.match.within is None]
@@ -453,7 +289,7 @@ class _Sentence:
         return first, last
 
     @staticmethod
-    def names(scope: _Scope, first: int, last: int) -> bool:
+    def names(scope: Scope, first: int, last: int) -> bool:
         """True when ``scope``'s trigger is part of the name of the chunk on tokens
         ``first..last``: a forward trigger after the chunk's first word ("[could not
         move]") or a negation noun or prefix the chunk starts with ("[absence of
@@ -465,10 +301,10 @@ class _Sentence:
             return True
         return scope.rule.category == ABSENT and scope.rule.tokens[0] in NAMING_NEGATIONS
 
-    def status(self, first: int, last: int, disabled: frozenset[int] = frozenset()) -> _Decision | None:
+    def status(self, first: int, last: int, disabled: frozenset[int] = frozenset()) -> Decision | None:
         """The decision for the chunk on tokens ``first..last``, or ``None`` when no
         trigger reaches it; scopes whose index is in ``disabled`` are skipped."""
-        best: tuple[int, int, _Scope, str] | None = None
+        best: tuple[int, int, Scope, str] | None = None
         for index, scope in enumerate(self.scopes):
             if index in disabled:
                 continue
@@ -500,7 +336,7 @@ class _Sentence:
         scope, way = best[2], best[3]
         m = scope.negated_by or scope.match
         span = (self.spans[m.start][0], self.spans[m.stop - 1][1])
-        return _Decision(scope.category, scope, way, span)
+        return Decision(scope.category, scope, way, span)
 
     def linked(self, left_last: int, right_first: int) -> bool:
         """True when the tokens between two chunks only join list items: at least one
@@ -534,7 +370,7 @@ class _Sentence:
                     return False
         return joined
 
-    def passes_on(self, decision: _Decision) -> bool:
+    def passes_on(self, decision: Decision) -> bool:
         """True when ``decision`` may pass along a list: its class is in
         :data:`LIST_CLASSES` and its trigger reaches further than
         :data:`LIST_MIN_WINDOW` words (a prefix such as "non-" or "-free" binds one
@@ -542,7 +378,7 @@ class _Sentence:
         rule = decision.scope.rule
         return decision.category in LIST_CLASSES and (rule.window or self.window) >= LIST_MIN_WINDOW
 
-    def statuses(self, chunks: Sequence[tuple[int, int, int]]) -> dict[int, _Decision]:
+    def statuses(self, chunks: Sequence[tuple[int, int, int]]) -> dict[int, Decision]:
         """Decisions for ``(key, begin, end)`` chunks of this sentence, by key.
 
         A chunk no trigger reaches takes the decision of its neighbour in a list
@@ -564,19 +400,11 @@ class _Sentence:
             prev = final[j - 1]
             if (final[j] is None and prev is not None and prev.way == "forward"
                     and self.passes_on(prev) and self.linked(items[j - 1][1], items[j][0])):
-                final[j] = _Decision(prev.category, prev.scope, prev.way, prev.trigger_span, True)
+                final[j] = Decision(prev.category, prev.scope, prev.way, prev.trigger_span, True)
         for j in range(len(items) - 2, -1, -1):
             nxt = final[j + 1]
             if (final[j] is None and nxt is not None and nxt.way == "backward"
                     and self.passes_on(nxt) and self.linked(items[j][1], items[j + 1][0])):
-                final[j] = _Decision(nxt.category, nxt.scope, nxt.way, nxt.trigger_span, True)
+                final[j] = Decision(nxt.category, nxt.scope, nxt.way, nxt.trigger_span, True)
         return {key: d for (_, _, key), d in zip(items, final, strict=True) if d is not None}
 
-
-def _rule(row: LexiconRule | Sequence, where: str) -> LexiconRule:
-    if isinstance(row, LexiconRule):
-        return row
-    row = list(row)
-    if len(row) not in (2, 3, 4):
-        raise ConfigurationError(f"{where}: a rule is [phrase, category, direction, window]")
-    return make_rule(*row, where=where)

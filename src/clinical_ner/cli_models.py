@@ -218,8 +218,11 @@ def add_model_commands(commands: argparse._SubParsersAction) -> None:
 
 
 def default_recipe() -> Path:
-    """``configs/ner_clinical.json`` of the source checkout this package runs from."""
-    return Path(__file__).resolve().parents[2] / "configs" / "ner_clinical.json"
+    """The shipped recipe, ``clinical_ner/configs/ner_clinical.json`` (package data, so
+    ``clinical-ner train`` works from a wheel without ``--config``)."""
+    from importlib.resources import files
+
+    return Path(str(files("clinical_ner") / "configs" / "ner_clinical.json"))
 
 
 def configure_logging(stream: TextIO = sys.stderr, verbose: bool = False) -> None:

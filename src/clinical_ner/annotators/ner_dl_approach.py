@@ -34,6 +34,12 @@ _TRAINING_PARAMS = {
     "lstmLayers": "lstm_layers", "useBestModel": "use_best_model", "threads": "threads",
 }
 
+
+def _default(param: str) -> Any:
+    """The default of training parameter ``param``: :class:`TrainingConfig`'s."""
+    return getattr(TrainingConfig, _TRAINING_PARAMS[param])
+
+
 #: bestModelMetric values -> the trainer's metric: Spark NLP's names and their long forms.
 _BEST_MODEL_METRICS = {
     "f1_micro": "micro", "f1_macro": "macro", "micro_fscore": "micro", "macro_fscore": "macro",
@@ -56,21 +62,24 @@ class NerDLApproach(Estimator):
 
     PARAMS = (
         Param("labelColumn", "label", "column of gold named_entity annotations"),
-        Param("lr", 0.001, "Adam learning rate"),
-        Param("po", 0.005, "learning-rate decay: lr / (1 + po * epoch)"),
-        Param("batchSize", 32, "sentences per training step"),
-        Param("dropout", 0.5, "dropout rate"),
-        Param("maxEpochs", 30, "maximum epochs"),
-        Param("minEpochs", 0, "epochs before early stopping may stop"),
-        Param("earlyStoppingPatience", 5, "epochs without validation gain before stopping"),
-        Param("gradientClip", 5.0, "maximum gradient norm"),
-        Param("hiddenSize", 200, "BiLSTM hidden size per direction"),
-        Param("lstmLayers", 1, "stacked BiLSTM layers"),
+        # Training defaults are TrainingConfig's (their one home), through _TRAINING_PARAMS.
+        Param("lr", _default("lr"), "Adam learning rate"),
+        Param("po", _default("po"), "learning-rate decay: lr / (1 + po * epoch)"),
+        Param("batchSize", _default("batchSize"), "sentences per training step"),
+        Param("dropout", _default("dropout"), "dropout rate"),
+        Param("maxEpochs", _default("maxEpochs"), "maximum epochs"),
+        Param("minEpochs", _default("minEpochs"), "epochs before early stopping may stop"),
+        Param("earlyStoppingPatience", _default("earlyStoppingPatience"),
+              "epochs without validation gain before stopping"),
+        Param("gradientClip", _default("gradientClip"), "maximum gradient norm"),
+        Param("hiddenSize", _default("hiddenSize"), "BiLSTM hidden size per direction"),
+        Param("lstmLayers", _default("lstmLayers"), "stacked BiLSTM layers"),
         Param("validationSplit", 0.0, "fraction of training sentences held out for validation"),
         Param("testDataset", None, "parquet path or rows scored every epoch and after training"),
-        Param("randomSeed", 13, "seed of initialisation, shuffling and dropout"),
-        Param("useBestModel", True, "keep the epoch with the best validation F1"),
-        Param("bestModelMetric", "f1_micro", "useBestModel's metric: f1_micro or f1_macro"),
+        Param("randomSeed", _default("randomSeed"), "seed of initialisation, shuffling and dropout"),
+        Param("useBestModel", _default("useBestModel"), "keep the epoch with the best validation F1"),
+        Param("bestModelMetric", f"f1_{TrainingConfig.best_model_metric}",
+              "useBestModel's metric: f1_micro or f1_macro"),
         Param("entities", None, "entity types to train; other labels become O (None: all)"),
         Param("includeConfidence", True, "passed on to the NerDLModel"),
         Param("includeAllConfidenceScores", False, "passed on to the NerDLModel"),
@@ -79,7 +88,7 @@ class NerDLApproach(Estimator):
         Param("outputLogsPath", None, "folder for the epoch log file"),
         Param("checkpointDir", None, "save each epoch here; a rerun resumes from it"),
         Param("verbose", True, "show a progress bar"),
-        Param("threads", None, "torch CPU threads (None: torch's default)"),
+        Param("threads", _default("threads"), "torch CPU threads (None: torch's default)"),
         Param("graphFolder", None, "TensorFlow graph folder (Spark NLP): no effect here"),
         Param("enableMemoryOptimizer", False, "TensorFlow setting (Spark NLP): no effect here"),
         Param("useContrib", True, "TensorFlow contrib LSTM cells (Spark NLP): no effect here"),

@@ -59,6 +59,11 @@ class BiLstmCnnCrf(nn.Module):
         lstm_layers: number of stacked BiLSTM layers.
         dropout: dropout rate on the BiLSTM input and output (and between stacked layers).
         crf_constraints: ``"bio"`` or ``None``, see `ConstrainedCrf`.
+
+    The keyword defaults are the network's own, not the training defaults (those live in
+    ``clinical_ner.training.trainer.TrainingConfig``, which passes every size explicitly). They
+    stay fixed because `from_config()` fills a key missing from an older model's
+    ``config.json`` with them.
     """
 
     def __init__(

@@ -15,16 +15,18 @@ checkpoint, so an interrupted run continues where it stopped.
 
 from __future__ import annotations
 
+import dataclasses
+import inspect
 import json
 import logging
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 from clinical_ner.annotators.ner_dl import NerDLModel
 from clinical_ner.annotators.word_embeddings import WordEmbeddingsModel
-from clinical_ner.corpora.build import build_corpus, pipeline_tokens
+from clinical_ner.corpora.build import MAIN_CORPORA, OPTIONAL_CORPORA, build_corpus, pipeline_tokens
 from clinical_ner.corpora.mtsamples import read_standoff, reserved_ids
 from clinical_ner.embeddings.train import mtsamples_texts, train_embeddings
 from clinical_ner.errors import ClinicalNerError
@@ -35,14 +37,92 @@ logger = logging.getLogger(__name__)
 
 
 def load_recipe(path: str | Path) -> dict[str, Any]:
-    """A recipe JSON file (see ``configs/ner_clinical.json``)."""
+    """A recipe JSON file (the shipped one: ``clinical_ner/configs/ner_clinical.json``),
+    checked by :func:`validate_recipe`."""
     path = Path(path)
     if not path.is_file():
         raise ClinicalNerError(
             f"recipe {path} not found; pass --config with a recipe JSON such as the "
-            "repository's configs/ner_clinical.json"
+            "shipped configs/ner_clinical.json"
         )
-    return json.loads(path.read_text(encoding="utf-8"))
+    try:
+        recipe = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise ClinicalNerError(f"recipe {path} is not valid JSON: {exc}") from None
+    validate_recipe(recipe, source=f"recipe {path}")
+    return recipe
+
+
+#: The sections and settings a recipe may have; a section's settings are listed here or
+#: taken from the function or class that uses them.
+_TOP_KEYS = frozenset({"name", "description", "corpus", "embeddings", "training",
+                       "partial_label_corpora", "selection_dev", "corpus_weights"})
+_CORPUS_KEYS = frozenset({"seed", "conll_dir"})
+_EMBEDDING_TEXTS = frozenset({"mtsamples", "train_split"})
+
+
+def _embedding_keys() -> frozenset[str]:
+    # build_embeddings reads name, texts (the sources) and exclude_held_out itself and
+    # passes the rest to train_embeddings.
+    own = {"name", "texts", "exclude_held_out"}
+    passed = set(inspect.signature(train_embeddings).parameters) - {"tokenize", "out_dir", "overwrite"}
+    return frozenset(own | passed)
+
+
+def validate_recipe(recipe: Any, source: str = "recipe") -> None:
+    """Raise a one-line :class:`ClinicalNerError` naming the first unknown key (and the
+    known ones) or misplaced value in ``recipe``, before any corpus, embedding or training
+    work starts. Corpus names (``corpus_weights``, ``selection_dev``,
+    ``partial_label_corpora``) are those of the corpus build, or with
+    ``"corpus": {"conll_dir": ...}`` those with a ``<name>.train.conll`` (``.dev.conll``
+    for ``selection_dev``) file there."""
+
+    def fail(message: str) -> None:
+        raise ClinicalNerError(f"{source}: {message}")
+
+    def section(value: Any, where: str) -> dict[str, Any]:
+        if not isinstance(value, dict):
+            fail(f"{where} must be a JSON object, not {type(value).__name__}")
+        return value
+
+    def known(keys: Iterable[str], allowed: Iterable[str], where: str) -> None:
+        unknown = sorted(set(keys) - set(allowed))
+        if unknown:
+            fail(f"unknown key {unknown[0]!r} in {where}; known: {', '.join(sorted(allowed))}")
+
+    section(recipe, "the recipe")
+    known(recipe, _TOP_KEYS, "the recipe")
+    for required in ("embeddings", "training"):
+        if required not in recipe:
+            fail(f"no {required!r} section")
+    corpus = section(recipe.get("corpus", {}), '"corpus"')
+    known(corpus, _CORPUS_KEYS, '"corpus"')
+    embeddings = section(recipe["embeddings"], '"embeddings"')
+    known(embeddings, _embedding_keys(), '"embeddings"')
+    known(embeddings.get("texts", []), _EMBEDDING_TEXTS, '"embeddings.texts"')
+    training = section(recipe["training"], '"training"')
+    known(training, [f.name for f in dataclasses.fields(TrainingConfig)], '"training"')
+
+    conll_dir = corpus.get("conll_dir")
+
+    def check_corpus(name: Any, where: str, split: str = "train") -> None:
+        if conll_dir is None:
+            known([name], MAIN_CORPORA + OPTIONAL_CORPORA, where)
+        elif not (Path(conll_dir) / f"{name}.{split}.conll").is_file():
+            fail(f"{where} names {name!r}, but {conll_dir} has no {name}.{split}.conll")
+
+    weights = section(recipe.get("corpus_weights", {}), '"corpus_weights"')
+    for name, weight in weights.items():
+        check_corpus(name, '"corpus_weights"')
+        if isinstance(weight, bool) or not isinstance(weight, int) or weight < 1:
+            fail(f"corpus_weights[{name!r}] must be a whole number >= 1, not {weight!r}")
+    partial = recipe.get("partial_label_corpora", [])
+    if not isinstance(partial, list):
+        fail('"partial_label_corpora" must be a list of corpus names')
+    for name in partial:
+        check_corpus(name, '"partial_label_corpora"')
+    if recipe.get("selection_dev") is not None:
+        check_corpus(recipe["selection_dev"], '"selection_dev"', split="dev")
 
 
 def _jsonl_texts(path: Path) -> Iterator[str]:
@@ -113,6 +193,7 @@ def train_recipe(
     on_epoch: Callable[[EpochLog], None] | None = None,
 ) -> dict[str, Any]:
     """Run the whole recipe; returns the report (also written to ``out_dir/report.json``)."""
+    validate_recipe(recipe)
     data_dir, out_dir = Path(data_dir), Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()

@@ -42,7 +42,12 @@ logger = logging.getLogger(__name__)
 
 @dataclass
 class TrainingConfig:
-    """Hyperparameters; the defaults are the shipped recipe's unless it overrides them."""
+    """Hyperparameters of one training run, and the one home of their defaults.
+
+    ``NerDLApproach``'s parameters default to these values. They are general-purpose
+    defaults, not the shipped model's: its recipe (``configs/ner_clinical.json``) sets its
+    own values for several of them.
+    """
 
     lr: float = 0.001
     po: float = 0.005

@@ -171,22 +171,6 @@ def _title(label: str, chunk: Annotation, status: str | None = None) -> str:
         return head
 
 
-def render_document(
-    text: str,
-    chunks: Sequence[Annotation],
-    labels: Sequence[str] | None = None,
-    colors: Mapping[str, str] | None = None,
-    statuses: Mapping[tuple[int, int], str] | None = None,
-) -> tuple[str, list[str]]:
-    """``(html, labels_shown)``: the escaped text of one document with a span per chunk;
-    ``statuses`` maps a chunk's ``(begin, end)`` to its assertion status.
-
-    Chunks that overlap an earlier one or fall outside the text are left out (the NER
-    converter never produces them)."""
-    block, shown, _ = _render(text, chunks, labels, colors, statuses)
-    return block, shown
-
-
 def _render(
     text: str,
     chunks: Sequence[Annotation],
@@ -194,7 +178,12 @@ def _render(
     colors: Mapping[str, str] | None,
     statuses: Mapping[tuple[int, int], str] | None,
 ) -> tuple[str, list[str], list[str]]:
-    """:func:`render_document`, plus the statuses other than ``present`` it shows."""
+    """``(html, labels_shown, statuses_shown)``: the escaped text of one document with a
+    span per chunk; ``statuses`` maps a chunk's ``(begin, end)`` to its assertion status,
+    and ``statuses_shown`` lists those other than ``present`` that appear.
+
+    Chunks that overlap an earlier one or fall outside the text are left out (the NER
+    converter never produces them)."""
     keep = set(labels) if labels is not None else None
     statuses = statuses or {}
     parts: list[str] = []

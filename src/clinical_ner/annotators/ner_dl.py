@@ -4,7 +4,8 @@ Inference batches the sentences of every row given to :meth:`transform_rows` tog
 sorted by length so padding stays small, ``batchSize`` sentences at a time; only one
 batch's activations exist at any time. It runs on CUDA when available (``setDevice``).
 
-A model folder (see DESIGN.md) holds ``config.json`` (the network and character vocabulary),
+A model folder (written by :func:`clinical_ner.resources.write_model_folder`) holds
+``config.json`` (the network and character vocabulary),
 ``labels.json``, ``weights.safetensors`` and ``metadata.json`` (training data, metrics,
 sha256 of every file, checked on load).
 """
@@ -40,10 +41,11 @@ def pick_precision(name: str) -> torch.dtype:
 
     float32 gives every text the same entities and confidences whatever other texts share
     its batch (a test checks a note alone against the same note in a batch of 64).
-    bfloat16 does not: rounding depends on the batch's shapes, and on a CPU with native
-    bfloat16 (AVX512-BF16/AMX) 17 of 300 notes changed confidences between a batch of one
-    and of 32, a few changed entities. Ask for it (``setPrecision("bfloat16")``) where that
-    is acceptable for the speed; the CRF always runs in float32."""
+    bfloat16 does not: rounding depends on the batch's shapes, so on a CPU with native
+    bfloat16 (AVX512-BF16/AMX) a note's confidences, and rarely its entities, can change
+    with the batch it shares (the measurement is in benchmarks/EXPERIMENTS.md, "Inference
+    precision"). Ask for it (``setPrecision("bfloat16")``) where that is acceptable for the
+    speed; the CRF always runs in float32."""
     return torch.bfloat16 if name == "bfloat16" else torch.float32
 
 
@@ -57,7 +59,7 @@ def pick_device(name: str) -> torch.device:
 
 
 # Sentences decoded by one CRF pass. The CRF steps through positions one at a time, so
-# fewer, larger passes cost less; 512 keeps a pass's tensors a few MB for long sentences.
+# fewer, larger passes cost less; a bound keeps a pass's tensors a few MB for long sentences.
 CRF_GROUP_SENTENCES = 128
 
 

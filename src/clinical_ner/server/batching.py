@@ -19,9 +19,8 @@ import asyncio
 import contextlib
 import queue
 import threading
-import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 RunBatch = Callable[[list[str]], list[Any]]
@@ -36,7 +35,6 @@ class _Job:
     texts: list[str]
     convert: Callable[[list[Any]], Any]
     future: asyncio.Future
-    enqueued: float = field(default_factory=time.perf_counter)
 
 
 @dataclass

@@ -36,3 +36,15 @@ def test_weights_repeat_a_corpus_and_selection_uses_its_dev(corpus):
     assert words(dev) == ["CBC"]
     with pytest.raises(ClinicalNerError, match="whole number >= 1"):
         training_sentences({"corpus_weights": {"mtsamples": 0}}, corpus)
+
+
+def test_conventions_tag_each_sentence_with_its_corpus(corpus):
+    write(corpus / "maccrobat.train.conll", [[("Fever", "B-PROBLEM")]])
+    write(corpus / "maccrobat.dev.conll", [[("Cough", "B-PROBLEM")]])
+    recipe = {"training": {"conventions": ["mtsamples", "maccrobat"]},
+              "corpus_weights": {"mtsamples": 2}, "selection_dev": "mtsamples"}
+    train, dev = training_sentences(recipe, corpus)
+    # The combined train.conll is not read: each corpus's own file, in convention order.
+    assert [(s.tokens[0], s.convention) for s in train] == [
+        ("Aspirin", "mtsamples"), ("Fever", "maccrobat"), ("Aspirin", "mtsamples")]
+    assert [(s.tokens[0], s.convention) for s in dev] == [("CBC", "mtsamples")]

@@ -74,8 +74,8 @@ def _rounded(scores: Any) -> Any:
 
 def evaluate_command(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
     from clinical_ner.corpora import read
+    from clinical_ner.evaluation.ner import score_documents
     from clinical_ner.recipes import clinical_pipeline
-    from clinical_ner.scoring import score_documents
 
     if args.task == "assertion":
         return _evaluate_assertion(args, stdout)
@@ -121,12 +121,12 @@ def _warn_unknown_labels(documents, pipeline) -> None:
 def _evaluate_assertion(args: argparse.Namespace, stdout: TextIO) -> int:
     """``--task assertion``: ContextualAssertion on gold chunks (default) or on the
     pipeline's predicted chunks, against the corpus's assertion gold."""
-    from clinical_ner.annotators.assertion_eval import (
+    from clinical_ner.corpora.assertion_gold import read_assertion_gold
+    from clinical_ner.corpora.build import split_documents
+    from clinical_ner.evaluation.assertion import (
         evaluate_gold_chunks,
         evaluate_predicted_chunks,
     )
-    from clinical_ner.corpora.assertion_gold import read_assertion_gold
-    from clinical_ner.corpora.build import split_documents
 
     documents = read_assertion_gold(args.corpus, args.data)
     if args.split != "all":

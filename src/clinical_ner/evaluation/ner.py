@@ -9,8 +9,8 @@ spans, ``tp + fn`` (``support``) the number of gold spans, for every score below
   and label.
 - **lenient**: a predicted span and a gold span of the same label *match* when they
   overlap (share at least one position). Each gold and each predicted span is matched at
-  most once, and as many pairs are matched as possible (:func:`match_spans`; among
-  equally many, larger overlaps are preferred). ``tp`` = matched pairs, ``fp`` =
+  most once, and as many pairs are matched as possible (:func:`match_spans`; each
+  prediction prefers the gold span it overlaps most). ``tp`` = matched pairs, ``fp`` =
   unmatched predictions, ``fn`` = unmatched gold spans. So a gold span predicted in two
   pieces scores one tp and one fp; two gold spans predicted as one merged span score one
   tp and one fn; a span with the right extent but the wrong label is one fp (its label)
@@ -50,7 +50,7 @@ def match_spans(gold: Sequence[SpanTuple], predicted: Sequence[SpanTuple]) -> li
         paired spans have the same label and overlap, and no other such matching has more
         pairs. Each prediction, in order, takes the free gold span it overlaps most; when
         none is free, an earlier pair is re-routed if that frees one (augmenting paths),
-        which is what makes the matching maximal where spans overlap in chains.
+        which is what makes the matching maximum where spans overlap in chains.
     """
     candidates = [
         sorted((gi for gi, g in enumerate(gold) if g[2] == p[2] and overlap(g, p)),

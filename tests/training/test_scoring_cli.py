@@ -7,7 +7,7 @@ from clinical_ner.annotation import Annotation
 from clinical_ner.annotators.ner_dl import NerDLModel
 from clinical_ner.annotators.word_embeddings import WordEmbeddingsModel
 from clinical_ner.cli import main
-from clinical_ner.scoring import _gold_tags
+from clinical_ner.evaluation.ner import _gold_tags
 from clinical_ner.training.trainer import Trainer, TrainingConfig
 
 

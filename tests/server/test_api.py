@@ -10,11 +10,13 @@ import time
 
 import pytest
 from fastapi.testclient import TestClient
-from service_toy import EXPECTED, NOTE, wait_ready
 
 from clinical_ner.server import create_app
 from clinical_ner.server.app import ModelHolder
 from clinical_ner.server.batching import MicroBatcher, QueueFullError
+
+from ..helpers.service import wait_ready
+from ..helpers.toy import EXPECTED, NOTE
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 

@@ -8,7 +8,7 @@ Spark NLP's names (``setInputCols``, ``setOutputCol``, ...) and return ``self`` 
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar
@@ -253,7 +253,7 @@ class Transformer(Stage):
 class Estimator(Stage):
     """A stage that must be fitted on data to become a :class:`Transformer`."""
 
-    def fit(self, texts: Iterable[str] | None = None) -> Transformer:
+    def fit(self, texts: Any = None) -> Transformer:
         raise NotImplementedError
 
 

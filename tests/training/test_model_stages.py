@@ -20,19 +20,14 @@ from clinical_ner.annotators.word_embeddings import WordEmbeddingsModel
 from clinical_ner.errors import ConfigurationError, ResourceNotFoundError
 from clinical_ner.resources import CorruptModelError
 from clinical_ner.training.conll_dataset import CoNLL
-from clinical_ner.training.trainer import Trainer, TrainingConfig
 
 NOTE = "Patient reports chest pain.\r\nStarted aspirin for fever. We ordered ECG today."
 
 
 @pytest.fixture(scope="module")
-def trained(toy_data):
-    train, dev, store = toy_data
-    config = TrainingConfig(lstm_hidden=16, char_filters=8, char_dim=8, batch_size=8, lr=0.01,
-                            dropout=0.1, max_epochs=12, patience=100, threads=1)
-    t = Trainer(config, train, store, dev=dev, progress=False)
-    list(t.run())
-    return NerDLModel(t.network, t.chars, {"name": "toy"}), WordEmbeddingsModel(store)
+def trained(toy_model_dir, toy_embeddings_dir):
+    """The shared toy model, loaded: ``(NerDLModel, WordEmbeddingsModel)``."""
+    return NerDLModel.load(toy_model_dir), WordEmbeddingsModel.load(toy_embeddings_dir)
 
 
 def full_pipeline(ner, embeddings):

@@ -101,6 +101,7 @@ class NerDLModel(Transformer):
 
     #: LightPipeline's default plan sets torch's thread count for pipelines with this stage.
     USES_TORCH = True
+    _verify: bool  # set by load(): whether load_state requires checksums
     PARAMS = (
         Param("batchSize", 64, "sentences per forward pass"),
         Param("includeConfidence", True, "write each token's tag probability"),

@@ -67,7 +67,7 @@ def sentences_of(text: str) -> list[Annotation]:
 
 def gold_chunks(doc: CorpusDocument, labels: Sequence[str]) -> list[tuple[Annotation, str]]:
     """``(chunk annotation, gold class)`` for every span of ``labels`` (all when empty)."""
-    out = []
+    out: list[tuple[Annotation, str]] = []
     for span in doc.spans:
         if labels and span.label not in labels:
             continue
@@ -121,7 +121,7 @@ def evaluate_predicted_chunks(
     light = LightPipeline(pipeline_model)
     gold: list[str] = []
     predicted: list[str] = []
-    counts = Counter()
+    counts: Counter[str] = Counter()
     for doc, row in zip(documents, light.iter_full([d.text for d in documents]), strict=True):
         spans = [s for s in doc.spans if not labels or s.label in labels]
         status = {(a.begin, a.end): a.result for a in row.get(assertion_col, [])}

@@ -170,7 +170,7 @@ class ModelHolder:
     def _describe(self, pipeline: PipelineModel) -> None:
         ner = next((s for s in pipeline.stages if type(s).__name__ == "NerDLModel"), None)
         if ner is not None:
-            classes = ner.getClasses()
+            classes = ner.getClasses()  # type: ignore[attr-defined]  # a NerDLModel, found by name
             self.labels = sorted({c.split("-", 1)[1] for c in classes if "-" in c})
             meta = getattr(ner, "metadata", {}) or {}
             self.info = {
@@ -348,7 +348,7 @@ def create_app(
         status, code, message = _validation_message(exc)  # never echoes the input back
         return _error(status, code, message)
 
-    errors = {
+    errors: dict[int | str, dict[str, Any]] = {
         400: {"model": ErrorResponse, "description": "the body is not JSON"},
         413: {"model": ErrorResponse, "description": "the body is too large"},
         415: {"model": ErrorResponse, "description": "the body is not sent as application/json"},

@@ -20,6 +20,7 @@ from clinical_ner.annotators.word_embeddings import WordEmbeddingsModel
 from clinical_ner.errors import ConfigurationError, ResourceNotFoundError
 from clinical_ner.resources import CorruptModelError
 from clinical_ner.training.conll_dataset import CoNLL
+from clinical_ner.training.trainer import Trainer, TrainingConfig
 
 NOTE = "Patient reports chest pain.\r\nStarted aspirin for fever. We ordered ECG today."
 

@@ -35,12 +35,22 @@ from clinical_ner.training.recipe import load_recipe, train_recipe  # noqa: E402
 from common import DEFAULT_DATA, machine, write_json  # noqa: E402
 
 
-def our_predictions(model: NerDLModel, embeddings: WordEmbeddingsModel, docs) -> list[list[list[str]]]:
-    """Tags of our model for every sentence of ``docs`` (the corpus build's tokens)."""
-    sentences = [s for d in docs for s in d.sentences if s]
-    tags, _, _ = model.tag_sentences(sentences, [embeddings.store.lookup(s) for s in sentences])
-    it = iter(tags)
-    return [[next(it) if s else [] for s in d.sentences] for d in docs]
+def our_predictions(model: NerDLModel, embeddings: WordEmbeddingsModel, docs,
+                    match_convention: bool = True) -> list[list[list[str]]]:
+    """Tags of our model for every sentence of ``docs`` (the corpus build's tokens). With
+    ``match_convention`` a model trained with annotation conventions follows each
+    document's own corpus's (``setConvention(source)``); otherwise its default (the notes')."""
+    known = set(model.getConventions()) if match_convention else set()
+    out: list[list[list[str]]] = [[] for _ in docs]
+    for convention in {d.source if d.source in known else "" for d in docs}:
+        chosen = [i for i, d in enumerate(docs) if (d.source if d.source in known else "") == convention]
+        sentences = [s for i in chosen for s in docs[i].sentences if s]
+        tagger = model.copy().setConvention(convention)
+        tags, _, _ = tagger.tag_sentences(sentences, [embeddings.store.lookup(s) for s in sentences])
+        it = iter(tags)
+        for i in chosen:
+            out[i] = [next(it) if s else [] for s in docs[i].sentences]
+    return out
 
 
 def _notes_summary(systems: dict) -> dict:
@@ -108,11 +118,16 @@ def main() -> None:
     model = NerDLModel.load(model_dir).setPrecision("float32")
     embeddings = WordEmbeddingsModel.load(model_dir.parent / model.getOrDefault("storageRef"))
     ours = {}
+    default_convention: dict = {}
     for split, docs in splits.items():
         t0 = time.perf_counter()
         ours[split] = score(docs, our_predictions(model, embeddings, docs))
         ours[f"{split}_predict_seconds"] = time.perf_counter() - t0
         print(f"ours {split}: {headline(ours[split])}", flush=True)
+        if model.getConventions():
+            # What a user who never calls setConvention gets on case reports and trials.
+            default_convention[split] = score(docs, our_predictions(model, embeddings, docs, False))
+            print(f"ours {split}, default convention: {headline(default_convention[split])}")
 
     peers_json = args.peers_json
     if peers_json is None:
@@ -139,6 +154,8 @@ def main() -> None:
         "model": str(model_dir),
         "peers_source": str(peers_json),
         "systems": systems,
+        "conventions": model.getConventions(),
+        "ours_default_convention": default_convention,
         "summary": {
             "ours_test_combined_strict_f1": ours_f1,
             "best_peer": best_peer,

@@ -7,7 +7,7 @@ boundaries), with ``ConText(nlp, rules="default")``, medspaCy's bundled rules. m
 attributes map to the i2b2 classes: ``is_family`` -> associated_with_someone_else,
 ``is_negated`` -> absent, ``is_hypothetical`` -> hypothetical, ``is_uncertain`` -> possible,
 otherwise present (``is_historical`` has no i2b2 class). Scores come from
-:func:`clinical_ner.annotators.assertion_eval.assertion_scores` for both.
+:func:`clinical_ner.evaluation.assertion.assertion_scores` for both.
 
 Each corpus is scored on the train, dev and test splits of
 :func:`clinical_ner.corpora.build.split_documents` (seed 13, by document) and on all its
@@ -27,9 +27,9 @@ from pathlib import Path
 from typing import Any
 
 from clinical_ner.annotation import Annotation
-from clinical_ner.annotators.assertion_eval import contextual_classifier, evaluate_gold_chunks
 from clinical_ner.corpora.assertion_gold import read_assertion_gold
 from clinical_ner.corpora.build import split_documents
+from clinical_ner.evaluation.assertion import contextual_classifier, evaluate_gold_chunks
 
 DEFAULT_DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
 RESULTS = Path(__file__).resolve().parent / "results" / "assertion.json"

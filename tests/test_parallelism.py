@@ -85,3 +85,28 @@ def test_light_pipeline_default_follows_the_plan(monkeypatch):
         assert light.annotate("The patient denies chest pain.")["ner_chunk"] == ["chest pain"]
     finally:
         torch.set_num_threads(before)
+
+
+def test_light_pipeline_workers_give_the_same_result_as_one(toy_model_dir):
+    # Same batches (batch_size 2) run by 3 worker threads or by 1: the NER model's tags,
+    # chunks and confidences must not depend on which thread ran a batch, nor on order.
+    from clinical_ner import LightPipeline, clinical_pipeline
+
+    from .helpers.toy import EXPECTED, NOTE
+
+    texts = [NOTE, "No rash after metformin .", "", "We ordered troponin today .",
+             "CBC showed no cough .\nStarted lisinopril for shortness of breath ."] * 4
+    model = clinical_pipeline(toy_model_dir, assertion=False, sections=False)
+    one = LightPipeline(model, batch_size=2, workers=1).fullAnnotate(texts)
+    three = LightPipeline(model, batch_size=2, workers=3).fullAnnotate(texts)
+
+    def chunks(rows):
+        return [[(c.begin, c.end, c.result, dict(c.metadata)) for c in row["ner_chunk"]]
+                for row in rows]
+
+    assert chunks(three) == chunks(one)
+    assert [[t.result for t in row["ner"]] for row in three] == [
+        [t.result for t in row["ner"]] for row in one]
+    # and the result is the model's, not an empty agreement: the note's spans are found
+    for row in (one[0], three[0], three[-5]):
+        assert {(c.result, c.metadata["entity"]) for c in row["ner_chunk"]} >= EXPECTED

@@ -74,18 +74,14 @@ def _rounded(scores: Any) -> Any:
 
 def evaluate_command(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
     from clinical_ner.corpora import read
+    from clinical_ner.evaluation.ner import score_documents
     from clinical_ner.recipes import clinical_pipeline
-    from clinical_ner.scoring import score_documents
 
     if args.task == "assertion":
         return _evaluate_assertion(args, stdout)
     if args.task != "ner":
         raise ClinicalNerError(f"task {args.task!r} is not available yet; use --task ner")
-    documents = read(args.corpus, args.data)
-    if args.split != "all":
-        from clinical_ner.corpora.build import split_documents
-
-        documents = split_documents(documents, 13)[args.split]
+    documents = _split(read(args.corpus, args.data), args.split)
     pipeline = clinical_pipeline(args.model)
     _warn_unknown_labels(documents, pipeline)
     scores = score_documents(pipeline, documents)
@@ -101,6 +97,18 @@ def evaluate_command(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) ->
                      f"{le['precision']:>9.4f}{le['recall']:>7.4f}{le['f1']:>7.4f}\n")
     stdout.write(f"token-level micro-F1 {scores['token']['micro']['f1']:.4f}\n")
     return 0
+
+
+def _split(documents: list, split: str) -> list:
+    """The documents of ``split`` (``all``: every one), cut as the corpus build cuts them
+    (seed 13); logged, since the corpus reader's log counts every document."""
+    if split == "all":
+        return documents
+    from clinical_ner.corpora.build import split_documents
+
+    chosen = split_documents(documents, 13)[split]
+    logger.info("scoring the %s split: %d of %d documents", split, len(chosen), len(documents))
+    return chosen
 
 
 def _warn_unknown_labels(documents, pipeline) -> None:
@@ -121,16 +129,13 @@ def _warn_unknown_labels(documents, pipeline) -> None:
 def _evaluate_assertion(args: argparse.Namespace, stdout: TextIO) -> int:
     """``--task assertion``: ContextualAssertion on gold chunks (default) or on the
     pipeline's predicted chunks, against the corpus's assertion gold."""
-    from clinical_ner.annotators.assertion_eval import (
+    from clinical_ner.corpora.assertion_gold import read_assertion_gold
+    from clinical_ner.evaluation.assertion import (
         evaluate_gold_chunks,
         evaluate_predicted_chunks,
     )
-    from clinical_ner.corpora.assertion_gold import read_assertion_gold
-    from clinical_ner.corpora.build import split_documents
 
-    documents = read_assertion_gold(args.corpus, args.data)
-    if args.split != "all":
-        documents = split_documents(documents, 13)[args.split]
+    documents = _split(read_assertion_gold(args.corpus, args.data), args.split)
     if args.chunks == "predicted":
         from clinical_ner.recipes import clinical_pipeline
 

@@ -409,7 +409,7 @@ class LightPipeline:
             for row in rows:
                 for key in (_TEXT, _START, _LAST, _WHOLE):
                     row.pop(key, None)
-                for sentence in row.get(self._exploded_col) or ():
+                for sentence in row.get(self._exploded_col) or ():  # type: ignore[arg-type]  # None: no such key
                     sentence.metadata["document"] = str(index)
                 yield row
 

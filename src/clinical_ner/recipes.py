@@ -33,6 +33,7 @@ def clinical_pipeline(
     batch_size: int = 64,
     assertion: bool = True,
     sections: bool = True,
+    precision: str = "auto",
 ) -> PipelineModel:
     """The model card's pipeline: document -> sentence -> token -> embeddings -> ner ->
     ner_chunk, with a pretrained model by name (or a model folder path). The embeddings
@@ -41,7 +42,9 @@ def clinical_pipeline(
     :class:`SectionDetector` adds the ``section`` column after the document: sentences
     never join a header to its body, header tokens are tagged ``O`` and every chunk's
     metadata names its ``section``. With ``assertion`` (default) a
-    :class:`ContextualAssertion` stage adds the ``assertion`` column (one status per chunk)."""
+    :class:`ContextualAssertion` stage adds the ``assertion`` column (one status per chunk).
+    ``precision`` is the tagger's (`NerDLModel.setPrecision`): ``auto`` measures whether
+    bfloat16 is faster on this machine; ``float32`` makes results independent of batching."""
     from clinical_ner.annotators.ner_dl import NerDLModel  # torch loads only when needed
     from clinical_ner.annotators.word_embeddings import WordEmbeddingsModel
 
@@ -65,7 +68,7 @@ def clinical_pipeline(
             Tokenizer().setInputCols(["sentence"]).setOutputCol("token"),
             vectors.setInputCols(["sentence", "token"]).setOutputCol("embeddings"),
             ner.setInputCols(["sentence", "token", "embeddings", *section]).setOutputCol("ner")
-            .setDevice(device).setBatchSize(batch_size),
+            .setDevice(device).setBatchSize(batch_size).setPrecision(precision),
             NerConverter().setInputCols(["sentence", "token", "ner", *section])
             .setOutputCol("ner_chunk"),
             *([ContextualAssertion().setInputCols(["sentence", "ner_chunk"])

@@ -144,7 +144,7 @@ def verify(folder: str | os.PathLike[str], checksums: bool = True) -> dict[str, 
 
 def write_model_folder(
     target: str | os.PathLike[str],
-    write_files: Callable[[Path], None],
+    write_files: Callable[[Path], object],
     metadata: dict[str, Any],
     overwrite: bool = False,
 ) -> Path:

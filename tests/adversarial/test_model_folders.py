@@ -15,11 +15,10 @@ from clinical_ner.errors import ClinicalNerError
 from clinical_ner.resources import CorruptModelError, file_sha256
 
 
-@pytest.fixture(scope="module")
-def toy(tmp_path_factory):
-    from service_toy import build_toy_model
-
-    return build_toy_model(tmp_path_factory.mktemp("toy"), epochs=1)
+@pytest.fixture
+def toy(toy_model_dir):
+    """The shared toy model (the tests below only read it: they change copies)."""
+    return toy_model_dir
 
 
 def copy_with(folder, tmp_path, name, content: bytes | None = None, checksums: bool = True):

@@ -25,10 +25,8 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    from service_toy import build_toy_model
-
-    model = build_toy_model(tmp_path_factory.mktemp("toy"), epochs=1)
+def server(toy_model_dir):
+    model = toy_model_dir
     port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "clinical_ner.cli", "serve", "--model", str(model),

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from clinical_ner.annotation import Annotation, AnnotatorType
-from clinical_ner.annotators.assertion_eval import assertion_scores
 from clinical_ner.cli import main
+from clinical_ner.evaluation.assertion import assertion_scores
 from clinical_ner.records import text_record
 
 from .test_gold import maccrobat_folder

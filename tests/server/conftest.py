@@ -1,21 +1,13 @@
-"""Fixtures of the service tests: a toy model folder and a client of an app serving it."""
+"""Fixtures of the service tests: a client of an app serving the toy model (the root
+conftest's ``toy_model_dir``)."""
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pytest
 
+from ..helpers.service import wait_ready
+
 pytest.importorskip("fastapi", reason="the service tests need the 'server' extra")
-sys.path.insert(0, str(Path(__file__).parent))  # service_toy, shared with the test modules
-
-from service_toy import build_toy_model, wait_ready
-
-
-@pytest.fixture(scope="session")
-def toy_model_dir(tmp_path_factory):
-    return build_toy_model(tmp_path_factory.mktemp("toy_model"))
 
 
 @pytest.fixture(scope="module")

@@ -10,11 +10,13 @@ import time
 
 import pytest
 from fastapi.testclient import TestClient
-from service_toy import EXPECTED, NOTE, wait_ready
 
 from clinical_ner.server import create_app
 from clinical_ner.server.app import ModelHolder
 from clinical_ner.server.batching import MicroBatcher, QueueFullError
+
+from ..helpers.service import wait_ready
+from ..helpers.toy import EXPECTED, NOTE
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
@@ -189,23 +191,29 @@ def test_unknown_route_and_method(client):
 
 
 def test_timeout_is_504_and_the_service_recovers(toy_model_dir, monkeypatch):
-    slow = threading.Event()
+    # The first call holds the model until the test releases it (bounded waits, no sleeps).
+    hold, release, finished = threading.Event(), threading.Event(), threading.Event()
     original = ModelHolder.run
 
     def run(self, texts):
-        if slow.is_set():
-            time.sleep(0.6)
-        return original(self, texts)
+        if not hold.is_set():
+            return original(self, texts)
+        hold.clear()
+        try:
+            release.wait(10)
+            return original(self, texts)
+        finally:
+            finished.set()
 
     monkeypatch.setattr(ModelHolder, "run", run)
     with TestClient(create_app(toy_model_dir, timeout_s=0.2)) as client:
         wait_ready(client)
-        slow.set()
+        hold.set()
         response = client.post("/v1/annotate", json={"text": NOTE})
         assert response.status_code == 504
         assert response.json()["error"] == "timeout" and "0.2 s" in response.json()["message"]
-        slow.clear()
-        time.sleep(0.6)
+        release.set()
+        assert finished.wait(10), "the held model call never ended"
         assert _entities(client.post("/v1/annotate", json={"text": NOTE}))
 
 
@@ -332,15 +340,23 @@ def test_the_service_never_logs_note_text(toy_model_dir, caplog):
 
 # ----- batching -------------------------------------------------------------------------------
 def test_concurrent_requests_share_pipeline_calls(toy_model_dir, monkeypatch):
+    # The first model call is held until all 12 requests were submitted, so the others
+    # queue up behind it (events with bounded waits, no sleeps).
     calls: list[int] = []
-    original = ModelHolder.run
+    release, submitted = threading.Event(), threading.Semaphore(0)
+    original_run, original_submit = ModelHolder.run, MicroBatcher.submit
 
     def run(self, texts):
         calls.append(len(texts))
-        time.sleep(0.15)  # a busy model: requests queue up meanwhile
-        return original(self, texts)
+        release.wait(10)
+        return original_run(self, texts)
+
+    async def submit(self, texts, convert):
+        submitted.release()
+        return await original_submit(self, texts, convert)
 
     monkeypatch.setattr(ModelHolder, "run", run)
+    monkeypatch.setattr(MicroBatcher, "submit", submit)
     with TestClient(create_app(toy_model_dir, batch_size=64)) as client:
         wait_ready(client)
         answers: dict[int, list] = {}
@@ -352,6 +368,9 @@ def test_concurrent_requests_share_pipeline_calls(toy_model_dir, monkeypatch):
         threads = [threading.Thread(target=post, args=(i,)) for i in range(12)]
         for t in threads:
             t.start()
+        for _ in threads:
+            assert submitted.acquire(timeout=10), "a request never reached the batcher"
+        release.set()
         for t in threads:
             t.join()
         stats = client.get("/v1/models").json()["batching"]

@@ -14,7 +14,8 @@ from pathlib import Path
 
 import httpx
 import pytest
-from service_toy import EXPECTED, NOTE
+
+from ..helpers.toy import EXPECTED, NOTE
 
 NEGATED = "No rash after aspirin .\nPatient reports chest pain ."
 

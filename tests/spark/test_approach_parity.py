@@ -20,7 +20,7 @@ def conll(spark, tmp_path_factory, toy_models):
     """Training DataFrame, test parquet path (CoNLL columns only), the embeddings stage."""
     from clinical_ner.spark import CoNLL, WordEmbeddingsModel
 
-    from .conftest import make_sentences
+    from ..helpers.toy import make_sentences
 
     folder = tmp_path_factory.mktemp("approach_parity")
     train = CoNLL().readDataset(spark, write_conll(folder / "train.conll", make_sentences(30, 1)))

@@ -4,7 +4,7 @@ in the one fused pass; the same results as the local LightPipeline; ``setSplitLe
 
 import pytest
 
-from spark.test_spark_pipeline import card_pipeline, local_light, notes_frame
+from .test_spark_pipeline import card_pipeline, local_light, notes_frame
 
 pytestmark = pytest.mark.spark
 

@@ -141,7 +141,7 @@ def test_training_on_a_conll_dataframe(spark, toy_models, tmp_path):
 
     from clinical_ner.spark import CoNLL, NerDLApproach, NerDLModel, WordEmbeddingsModel
 
-    from .conftest import make_sentences
+    from ..helpers.toy import make_sentences
 
     lines = ["-DOCSTART- -X- -X- O", ""]
     for s in make_sentences(40, 3):

@@ -15,7 +15,8 @@ from clinical_ner.annotators.word_embeddings import WordEmbeddingsModel
 from clinical_ner.errors import ConfigurationError, InputError
 from clinical_ner.training.conll_dataset import CoNLL
 from clinical_ner.training.trainer import Trainer, TrainingConfig
-from toy_data import make_sentences
+
+from ..helpers.toy import make_sentences
 
 pa = pytest.importorskip("pyarrow")
 pq = pytest.importorskip("pyarrow.parquet")

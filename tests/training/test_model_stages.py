@@ -26,13 +26,9 @@ NOTE = "Patient reports chest pain.\r\nStarted aspirin for fever. We ordered ECG
 
 
 @pytest.fixture(scope="module")
-def trained(toy_data):
-    train, dev, store = toy_data
-    config = TrainingConfig(lstm_hidden=16, char_filters=8, char_dim=8, batch_size=8, lr=0.01,
-                            dropout=0.1, max_epochs=12, patience=100, threads=1)
-    t = Trainer(config, train, store, dev=dev, progress=False)
-    list(t.run())
-    return NerDLModel(t.network, t.chars, {"name": "toy"}), WordEmbeddingsModel(store)
+def trained(toy_model_dir, toy_embeddings_dir):
+    """The shared toy model, loaded: ``(NerDLModel, WordEmbeddingsModel)``."""
+    return NerDLModel.load(toy_model_dir), WordEmbeddingsModel.load(toy_embeddings_dir)
 
 
 def full_pipeline(ner, embeddings):
@@ -176,3 +172,39 @@ def test_many_sentences_decode_like_one_at_a_time(trained, toy_data):
         [one_tags], [one_confidences], _ = ner.tag_sentences([sentences[i]], [vectors[i]])
         assert tags[i] == one_tags
         assert confidences[i] == pytest.approx(one_confidences, abs=1e-5)
+
+
+def test_conventions_are_chosen_by_the_stage_and_survive_save_and_load(toy_data, tmp_path):
+    import dataclasses
+
+    import torch
+
+    train, _, store = toy_data
+    # Two copies of the toy corpus under two conventions: in "reports", every entity is O.
+    reports = [dataclasses.replace(s, tags=["O"] * len(s.tags), convention="reports") for s in train]
+    notes = [dataclasses.replace(s, convention="notes") for s in train]
+    config = TrainingConfig(lstm_hidden=16, char_filters=8, char_dim=8, batch_size=8, lr=0.01,
+                            dropout=0.1, max_epochs=12, patience=100, threads=1,
+                            conventions=["notes", "reports"])
+    trainer = Trainer(config, notes + reports, store, progress=False)
+    list(trainer.run())
+    torch.manual_seed(0)
+    ner = NerDLModel(trainer.network, trainer.chars, {"name": "toy"})
+    ner.save(tmp_path / "m")
+    ner = NerDLModel.load(tmp_path / "m")
+    assert ner.getConventions() == ["notes", "reports"]
+    text = "Patient reports chest pain . Started aspirin for fever ."
+    default = LightPipeline(full_pipeline(ner.copy(), WordEmbeddingsModel(store))).annotate(text)
+    as_reports = LightPipeline(full_pipeline(ner.copy().setConvention("reports"),
+                                             WordEmbeddingsModel(store))).annotate(text)
+    assert default["ner_chunk"] == ["chest pain", "aspirin", "fever"]
+    assert as_reports["ner_chunk"] == []
+    with pytest.raises(ConfigurationError, match="this model knows: notes, reports"):
+        ner.copy().setConvention("chia")
+
+
+def test_a_model_without_conventions_rejects_one(trained):
+    ner, _ = trained
+    assert ner.getConventions() == []
+    with pytest.raises(ConfigurationError, match="this model knows: none"):
+        ner.copy().setConvention("x")

@@ -126,3 +126,15 @@ def test_load_recipe_names_the_file_of_a_typo_and_of_bad_json(tmp_path):
     path.write_text('{"training": ')
     with pytest.raises(ClinicalNerError, match="is not valid JSON"):
         load_recipe(path)
+
+
+def test_conventions_tag_each_sentence_with_its_corpus(corpus):
+    write(corpus / "maccrobat.train.conll", [[("Fever", "B-PROBLEM")]])
+    write(corpus / "maccrobat.dev.conll", [[("Cough", "B-PROBLEM")]])
+    recipe = {"training": {"conventions": ["mtsamples", "maccrobat"]},
+              "corpus_weights": {"mtsamples": 2}, "selection_dev": "mtsamples"}
+    train, dev = training_sentences(recipe, corpus)
+    # The combined train.conll is not read: each corpus's own file, in convention order.
+    assert [(s.tokens[0], s.convention) for s in train] == [
+        ("Aspirin", "mtsamples"), ("Fever", "maccrobat"), ("Aspirin", "mtsamples")]
+    assert [(s.tokens[0], s.convention) for s in dev] == [("CBC", "mtsamples")]

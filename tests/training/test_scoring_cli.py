@@ -4,11 +4,8 @@ import io
 import json
 
 from clinical_ner.annotation import Annotation
-from clinical_ner.annotators.ner_dl import NerDLModel
-from clinical_ner.annotators.word_embeddings import WordEmbeddingsModel
 from clinical_ner.cli import main
-from clinical_ner.scoring import _gold_tags
-from clinical_ner.training.trainer import Trainer, TrainingConfig
+from clinical_ner.evaluation.ner import _gold_tags
 
 
 def test_gold_tags_projection():
@@ -18,14 +15,7 @@ def test_gold_tags_projection():
     ]
 
 
-def test_evaluate_command_on_brat_folder(tmp_path, toy_data):
-    train, dev, store = toy_data
-    config = TrainingConfig(lstm_hidden=16, char_filters=8, char_dim=8, batch_size=8, lr=0.01,
-                            dropout=0.1, max_epochs=12, patience=100, threads=1)
-    t = Trainer(config, train, store, dev=dev, progress=False)
-    list(t.run())
-    NerDLModel(t.network, t.chars).save(tmp_path / "out" / "ner_clinical")
-    WordEmbeddingsModel(store).save(tmp_path / "out" / "embeddings_clinical")
+def test_evaluate_command_on_brat_folder(tmp_path, toy_model_dir):
     brat = tmp_path / "brat"
     brat.mkdir()
     text = "Patient reports chest pain .\r\nWe ordered ECG today ."
@@ -34,7 +24,7 @@ def test_evaluate_command_on_brat_folder(tmp_path, toy_data):
         "T1\tPROBLEM 16 26\tchest pain\nT2\tTEST 41 44\tECG\n", encoding="utf-8"
     )
     out = io.StringIO()
-    code = main(["evaluate", "--model", str(tmp_path / "out" / "ner_clinical"), "--corpus",
+    code = main(["evaluate", "--model", str(toy_model_dir), "--corpus",
                  "brat", "--data", str(brat), "--json"], stdout=out)
     assert code == 0
     scores = json.loads(out.getvalue())

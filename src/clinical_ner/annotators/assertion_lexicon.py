@@ -109,7 +109,7 @@ def make_rule(phrase: str, category: str, direction: str = "forward",
         size = None
     else:
         try:
-            size = int(window)  # type: ignore[arg-type]
+            size = int(window)
         except (TypeError, ValueError):
             raise LexiconFormatError(f"{where}: window {window!r} is not a whole number") from None
         if size < 1:
@@ -125,7 +125,7 @@ def parse_lexicon(content: str, source: str = "lexicon") -> list[LexiconRule]:
     """
     rows = lexicon_rows(content, source, (3, 4), "phrase, category, direction[, window]",
                         LexiconFormatError)
-    return [make_rule(*fields, where=where) for where, fields in rows]
+    return [make_rule(*fields, where=where) for where, fields in rows]  # type: ignore[misc]  # a row of 3-4 fields, checked by lexicon_rows
 
 
 def bundled_lexicon_path() -> Path:

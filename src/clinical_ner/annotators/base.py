@@ -8,13 +8,16 @@ Spark NLP's names (``setInputCols``, ``setOutputCol``, ...) and return ``self`` 
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 from clinical_ner.annotation import Annotation
 from clinical_ner.errors import ConfigurationError
+
+# The setters return the stage they were called on, typed as its own class, so chains keep it.
+_S = TypeVar("_S", bound="Stage")
 
 #: A row flowing through the local engine: column name -> value (raw text for the input
 #: column, a list of :class:`Annotation` for annotation columns).
@@ -92,7 +95,7 @@ class Stage:
                 params[p.name] = p
         return params
 
-    def _set(self, **values: Any) -> Stage:
+    def _set(self: _S, **values: Any) -> _S:
         known = self.all_params()
         for name, value in values.items():
             if name not in known:
@@ -128,12 +131,12 @@ class Stage:
         """Only the parameters set explicitly (what save() needs)."""
         return copy.deepcopy(self._values)
 
-    def copy(self) -> Stage:
+    def copy(self: _S) -> _S:
         """A deep copy of this stage (parameters and state)."""
         return copy.deepcopy(self)
 
     # ----- columns ----------------------------------------------------------------------
-    def setInputCols(self, *cols: str | Sequence[str]) -> Stage:
+    def setInputCols(self: _S, *cols: str | Sequence[str]) -> _S:
         """Columns to read, in the order of ``INPUT_TYPES``; a list or varargs.
 
         Raises :class:`InputColumnsError` at once when their number fits none of the
@@ -198,11 +201,11 @@ class Stage:
             f".setInputCols(...) to columns of types {_describe_forms(forms)}"
         )
 
-    def setInputCol(self, col: str) -> Stage:
+    def setInputCol(self: _S, col: str) -> _S:
         """Single-input form of :meth:`setInputCols`."""
         return self.setInputCols([col])
 
-    def setOutputCol(self, col: str) -> Stage:
+    def setOutputCol(self: _S, col: str) -> _S:
         """Column to write."""
         return self._set(outputCol=str(col))
 
@@ -250,7 +253,7 @@ class Transformer(Stage):
 class Estimator(Stage):
     """A stage that must be fitted on data to become a :class:`Transformer`."""
 
-    def fit(self, texts: Iterable[str] | None = None) -> Transformer:
+    def fit(self, texts: Any = None) -> Transformer:
         raise NotImplementedError
 
 

@@ -26,6 +26,7 @@ from clinical_ner.annotators.base import Param, Row, Transformer
 from clinical_ner.annotators.section_detector import header_spans
 from clinical_ner.errors import ConfigurationError
 from clinical_ner.nn.features import CharVocabulary, length_sorted_batches, make_batch
+from clinical_ner.nn.precision import measured_precision
 from clinical_ner.nn.tagger import BiLstmCnnCrf
 from clinical_ner.resources import CorruptModelError, resolve, verify, write_model_folder
 
@@ -36,16 +37,16 @@ DEVICES = ("auto", "cpu", "cuda")
 PRECISIONS = ("auto", "float32", "bfloat16")
 
 
-def pick_precision(name: str) -> torch.dtype:
-    """``auto`` and ``float32`` mean float32; ``bfloat16`` is opt-in.
+def pick_precision(name: str) -> torch.dtype | None:
+    """The dtype of an explicit precision, or None for ``auto`` (decided by measurement on
+    this machine for this network, see :mod:`clinical_ner.nn.precision`).
 
     float32 gives every text the same entities and confidences whatever other texts share
     its batch (a test checks a note alone against the same note in a batch of 64).
-    bfloat16 does not: rounding depends on the batch's shapes, so on a CPU with native
-    bfloat16 (AVX512-BF16/AMX) a note's confidences, and rarely its entities, can change
-    with the batch it shares (the measurement is in benchmarks/EXPERIMENTS.md, "Inference
-    precision"). Ask for it (``setPrecision("bfloat16")``) where that is acceptable for the
-    speed; the CRF always runs in float32."""
+    bfloat16 rounding depends on the batch's shapes, so confidences (rarely a tag) can
+    differ between batchings; the CRF always runs in float32."""
+    if name == "auto":
+        return None
     return torch.bfloat16 if name == "bfloat16" else torch.float32
 
 
@@ -101,6 +102,7 @@ class NerDLModel(Transformer):
 
     #: LightPipeline's default plan sets torch's thread count for pipelines with this stage.
     USES_TORCH = True
+    _verify: bool  # set by load(): whether load_state requires checksums
     PARAMS = (
         Param("batchSize", 64, "sentences per forward pass"),
         Param("includeConfidence", True, "write each token's tag probability"),
@@ -108,9 +110,12 @@ class NerDLModel(Transformer):
         Param("storageRef", "embeddings_clinical", "the word vectors the model was trained on"),
         Param("device", "auto", f"one of {DEVICES}"),
         Param("precision", "auto",
-              f"network arithmetic, one of {PRECISIONS}; auto is float32 (batch-independent)"),
+              f"network arithmetic, one of {PRECISIONS}; auto measures which is faster here"),
         Param("headersAsOutside", True,
               "with a section column, tag the tokens of section headers O"),
+        Param("convention", "",
+              "the annotation convention to follow (see getConventions); '' is the model's "
+              "default, its first"),
     )
     INPUT_TYPES = (AnnotatorType.DOCUMENT, AnnotatorType.TOKEN, AnnotatorType.WORD_EMBEDDINGS)
     #: With a ``section`` column (``setInputCols([..., "section"])``) header tokens are ``O``.
@@ -217,6 +222,25 @@ class NerDLModel(Transformer):
             cached = self._low_precision
         return cached[2]
 
+    def _precision(self, device: torch.device) -> torch.dtype:
+        """The dtype to run in: the explicit one, or for ``auto`` bfloat16 where it measured
+        at least `MIN_SPEEDUP` times faster than float32 on this machine (cached)."""
+        explicit = pick_precision(self.getOrDefault("precision"))
+        if explicit is not None:
+            return explicit
+        full = self._inference_network(device, torch.float32)
+        entry = measured_precision(full, device, lambda: self._inference_network(device, torch.bfloat16))
+        if entry["choice"] == "bfloat16":
+            return torch.bfloat16
+        self._low_precision = None  # measured slower here: the copy is not needed
+        return torch.float32
+
+    def getResolvedPrecision(self) -> str:
+        """``float32`` or ``bfloat16``: what this model runs in on this machine now (for
+        ``auto``, the measured choice, see :mod:`clinical_ner.nn.precision`)."""
+        dtype = self._precision(pick_device(self.getOrDefault("device")))
+        return "bfloat16" if dtype == torch.bfloat16 else "float32"
+
     def _parts(self) -> tuple[BiLstmCnnCrf, CharVocabulary]:
         if self._network is None or self._chars is None:
             raise ConfigurationError(
@@ -246,8 +270,9 @@ class NerDLModel(Transformer):
         return self._set(device=value)
 
     def setPrecision(self, value: str) -> NerDLModel:
-        """``float32``, ``bfloat16`` or ``auto`` (float32: results do not depend on which
-        texts share a batch; see :func:`pick_precision`)."""
+        """``float32``, ``bfloat16`` or ``auto`` (the default: bfloat16 where it measured
+        faster on this machine, else float32; see :mod:`clinical_ner.nn.precision`).
+        float32 gives results that do not depend on which texts share a batch."""
         if value not in PRECISIONS:
             raise ConfigurationError(f"precision must be one of {PRECISIONS}")
         return self._set(precision=value)
@@ -256,6 +281,21 @@ class NerDLModel(Transformer):
         """With a ``section`` input column, tag every token of a section header ``O`` with
         confidence 1 (default on), so no entity ever contains header text."""
         return self._set(headersAsOutside=bool(value))
+
+    def setConvention(self, value: str) -> NerDLModel:
+        """Follow the span rules of one of the model's training corpora (`getConventions`):
+        ``""`` (the default) is its first, the clinical notes' i2b2 rules for the shipped
+        model; ``"maccrobat"`` or ``"chia"`` give case-report or trial-criteria spans."""
+        value = str(value)
+        if value and self._network is not None and value not in self._network.conventions:
+            known = ", ".join(self._network.conventions) or "none"
+            raise ConfigurationError(f"unknown convention {value!r}; this model knows: {known}")
+        return self._set(convention=value)
+
+    def getConventions(self) -> list[str]:
+        """The annotation conventions this model can follow, default first (empty for a
+        model trained without them)."""
+        return list(self._parts()[0].conventions)
 
     def getClasses(self) -> list[str]:
         """The tags this model predicts."""
@@ -281,8 +321,9 @@ class NerDLModel(Transformer):
         """
         network, chars = self._parts()
         device = pick_device(self.getOrDefault("device"))
-        network = self._inference_network(device, pick_precision(self.getOrDefault("precision")))
+        network = self._inference_network(device, self._precision(device))
         all_scores = self.getOrDefault("includeAllConfidenceScores")
+        convention = self._convention_id(network)
         tags: list[list[str]] = [[] for _ in sentences]
         confidences: list[list[float]] = [[] for _ in sentences]
         scores: list[np.ndarray] | None = [np.empty(0)] * len(sentences) if all_scores else None
@@ -317,6 +358,7 @@ class NerDLModel(Transformer):
                     chars,
                     _replay([vectors[i] for i in indices]),
                     device=device,
+                    convention_ids=None if convention is None else [convention] * len(indices),
                 )
                 group.append((indices, network.emissions(batch)))
                 pending += len(indices)
@@ -326,6 +368,20 @@ class NerDLModel(Transformer):
             if group:
                 decode(group)
         return tags, confidences, scores
+
+    def _convention_id(self, network: BiLstmCnnCrf) -> int | None:
+        """The id of the chosen convention, or None for a network without conventions."""
+        name = self.getOrDefault("convention")
+        if not network.conventions:
+            if name:
+                raise ConfigurationError(
+                    f"convention {name!r} set, but this model was trained without conventions"
+                )
+            return None
+        try:
+            return network.convention_id(name)
+        except ValueError as exc:
+            raise ConfigurationError(str(exc)) from None
 
     def transform_rows(self, rows: list[Row]) -> list[Row]:
         _, token_col, embeddings_col, *section_col = self.getInputCols()

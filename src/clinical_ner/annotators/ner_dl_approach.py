@@ -132,6 +132,7 @@ class NerDLApproach(Estimator):
         ``{"format": "parquet"}`` are read locally. None unsets it.
         """
         stage = _checked_embeddings_stage(embeddings)
+        value: str | list[Row] | None
         if path is None:
             value = None
         elif isinstance(path, (str, os.PathLike)):
@@ -205,6 +206,8 @@ class NerDLApproach(Estimator):
             labels: list[Annotation] = row[label_col]
             if len(tokens) != len(labels) or len(tokens) != len(row[embeddings_col]):
                 raise InputError("a row has different numbers of tokens, labels and embeddings")
+            words: list[str]
+            tags: list[str]
             current, words, tags = None, [], []
             for token, label, embedding in zip(tokens, labels, row[embeddings_col], strict=True):
                 vectors.setdefault(token.result.lower(), np.asarray(embedding.embeddings, np.float32))
@@ -457,5 +460,5 @@ def _annotation(item: Mapping[str, Any]) -> Annotation:
         int(item["end"]),
         str(item.get("result") or ""),
         {str(k): str(v) for k, v in metadata.items()},
-        np.asarray(embeddings, np.float32) if embeddings is not None and len(embeddings) else (),
+        np.asarray(embeddings, np.float32) if embeddings is not None and len(embeddings) else (),  # type: ignore[arg-type]  # a float32 vector serves as the sequence
     )

@@ -264,7 +264,7 @@ class SectionDetector(Transformer):
                 raise ConfigurationError(
                     f"addSections takes a dict or rows [variant, name(, kind)], got {row!r}"
                 )
-            added.append(make_entry(*row, where=f"addSections({row[0]!r})").to_list())
+            added.append(make_entry(*row, where=f"addSections({row[0]!r})").to_list())  # type: ignore[misc]  # 2-3 fields, checked above
         return self._set(extraEntries=[*self.getOrDefault("extraEntries"), *added])
 
     def setDetectUnknownHeaders(self, value: bool) -> SectionDetector:
@@ -277,7 +277,7 @@ class SectionDetector(Transformer):
         return base + [make_entry(*r) for r in self.getOrDefault("extraEntries")]
 
     def _on_params_changed(self) -> None:
-        self._finder = None
+        self._finder: HeaderFinder | None = None
 
     def finder(self) -> HeaderFinder:
         """The compiled lexicon (built on first use, rebuilt when parameters change)."""

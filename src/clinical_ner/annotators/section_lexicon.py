@@ -92,7 +92,7 @@ def parse_lexicon(content: str, source: str = "lexicon") -> list[SectionEntry]:
         SectionLexiconError: naming ``source`` and the line number of the first bad line.
     """
     rows = lexicon_rows(content, source, (2, 3), "variant, name[, kind]", SectionLexiconError)
-    return [make_entry(*fields, where=where) for where, fields in rows]
+    return [make_entry(*fields, where=where) for where, fields in rows]  # type: ignore[misc]  # a row of 2-3 fields, checked by lexicon_rows
 
 
 def bundled_lexicon_path() -> Path:

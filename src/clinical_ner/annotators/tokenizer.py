@@ -179,7 +179,7 @@ class Tokenizer(_TokenizerRules, Estimator):
     def fit(self, data: Any = None) -> TokenizerModel:
         """A :class:`TokenizerModel` with this stage's parameters. The rules need no
         data: ``data`` (texts, rows, a DataFrame or None) is accepted and not read."""
-        return TokenizerModel()._set(**self.explicit_params())  # type: ignore[return-value]
+        return TokenizerModel()._set(**self.explicit_params())
 
 
 def _trie_regex(words: list[str]) -> str:

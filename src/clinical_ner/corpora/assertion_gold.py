@@ -66,7 +66,7 @@ from clinical_ner.annotators.assertion_lexicon import (
     PRESENT,
     SOMEONE_ELSE,
 )
-from clinical_ner.corpora.brat import BratDocument, brat_to_document, read_brat_dir
+from clinical_ner.corpora.brat import BratDocument, BratEntity, brat_to_document, read_brat_dir
 from clinical_ner.corpora.chia import map_chia
 from clinical_ner.corpora.document import CorpusDocument, UnknownCorpusError, corpus_folder
 from clinical_ner.corpora.maccrobat import map_maccrobat
@@ -131,6 +131,7 @@ def _linked(doc: BratDocument, entity_id: str) -> list[tuple[str, str]]:
 def maccrobat_class(doc: BratDocument, entity_id: str, attributes: dict[str, str]) -> str:
     """The class of one MACCROBAT entity (table in the module docstring)."""
     entity = doc.entities[entity_id]
+    other: BratEntity | None
     for other in doc.entities.values():
         if other.type == "Family_history" and other.begin <= entity.end and entity.begin <= other.end:
             return SOMEONE_ELSE

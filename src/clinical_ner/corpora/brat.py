@@ -262,9 +262,9 @@ def _parse_line(doc: BratDocument, line: str) -> None:
         args = [tuple(arg.split(":", 1)) for arg in body[1:] if ":" in arg]
         doc.events[ann_id] = BratEvent(ann_id, trigger_type, trigger, args)  # type: ignore[arg-type]
     elif kind == "R" and len(body) >= 3:
-        args = dict(arg.split(":", 1) for arg in body[1:] if ":" in arg)
-        if "Arg1" in args and "Arg2" in args:
-            doc.relations.append(BratRelation(ann_id, body[0], args["Arg1"], args["Arg2"]))
+        roles = dict(arg.split(":", 1) for arg in body[1:] if ":" in arg)
+        if "Arg1" in roles and "Arg2" in roles:
+            doc.relations.append(BratRelation(ann_id, body[0], roles["Arg1"], roles["Arg2"]))
         else:
             doc.problems["malformed_line"] += 1
     elif kind in "AM" and len(body) in (2, 3):

@@ -264,7 +264,7 @@ def document_to_conll(
     sentences: list[list[ConllToken]] = []
     t = 0
     for s_begin, s_end in sentence_bounds:
-        sentence = []
+        sentence: list[ConllToken] = []
         while t < len(token_bounds) and token_bounds[t][0] <= s_end:
             if token_bounds[t][0] >= s_begin:
                 b, e = token_bounds[t]

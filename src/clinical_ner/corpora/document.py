@@ -11,6 +11,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from clinical_ner.errors import ClinicalNerError
 
@@ -152,7 +153,7 @@ def make_span(
     begin: int,
     end: int,
     label: str,
-    **kwargs: object,
+    **kwargs: Any,
 ) -> GoldSpan:
     """Build a span whose ``text`` is read from the document, so it cannot disagree.
 

@@ -124,6 +124,11 @@ class ConstrainedCrf(nn.Module):
     (``transitions[i, j]``: score of tag ``j`` following tag ``i``), ``end_transitions [T]``.
     """
 
+    # Buffers (registered in __init__), typed for the checker: nn.Module's __getattr__ says
+    # Tensor | Module.
+    start_allowed: torch.Tensor
+    transition_allowed: torch.Tensor
+
     def __init__(self, labels: Sequence[str], constraints: str | None = "bio") -> None:
         super().__init__()
         if not labels:

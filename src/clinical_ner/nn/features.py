@@ -187,6 +187,8 @@ class TaggerBatch:
     lengths: torch.Tensor
     tag_ids: torch.Tensor | None = None
     allowed_tags: torch.Tensor | None = None
+    #: ``[B]`` annotation convention of each sentence (see `BiLstmCnnCrf`); None: default.
+    convention_ids: torch.Tensor | None = None
 
     def to(self, device: torch.device | str) -> TaggerBatch:
         """A copy with every tensor on ``device``."""
@@ -209,6 +211,7 @@ def make_batch(
     tag_ids: Sequence[Sequence[int]] | None = None,
     allowed_tags: Sequence[np.ndarray] | None = None,
     device: torch.device | str | None = None,
+    convention_ids: Sequence[int] | None = None,
 ) -> TaggerBatch:
     """Pad a list of sentences into a `TaggerBatch`.
 
@@ -220,6 +223,7 @@ def make_batch(
         tag_ids: optional gold tag ids, one list per sentence, same lengths as the sentences.
         allowed_tags: optional bool arrays ``[len(sentence), T]`` of allowed tags per token.
         device: where the tensors go (CPU when None).
+        convention_ids: optional annotation-convention id of each sentence.
     """
     if not sentences:
         raise ValueError("make_batch needs at least one sentence")
@@ -279,6 +283,10 @@ def make_batch(
                 raise ValueError(f"sentence {b} has {lengths[b]} tokens but {len(tags)} tags")
             padded_tags[b, : len(tags)] = tags
         batch.tag_ids = torch.from_numpy(padded_tags)
+    if convention_ids is not None:
+        if len(convention_ids) != batch_size:
+            raise ValueError(f"{len(convention_ids)} convention ids for {batch_size} sentences")
+        batch.convention_ids = torch.tensor(list(convention_ids), dtype=torch.long)
     if allowed_tags is not None:
         num_tags = np.asarray(allowed_tags[0]).shape[1]
         padded_allowed = np.ones((batch_size, max_words, num_tags), bool)

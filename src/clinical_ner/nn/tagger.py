@@ -28,7 +28,7 @@ from clinical_ner.nn.char_encoder import CharCnnEncoder
 from clinical_ner.nn.crf import ConstrainedCrf
 from clinical_ner.nn.features import Casing, TaggerBatch
 
-CONFIG_VERSION = 1
+CONFIG_VERSION = 2
 
 
 @dataclass
@@ -59,6 +59,13 @@ class BiLstmCnnCrf(nn.Module):
         lstm_layers: number of stacked BiLSTM layers.
         dropout: dropout rate on the BiLSTM input and output (and between stacked layers).
         crf_constraints: ``"bio"`` or ``None``, see `ConstrainedCrf`.
+        conventions: names of the annotation conventions the network can follow (one per
+            training corpus whose span rules differ, e.g. ``["mtsamples", "maccrobat"]``);
+            the first is the default. With them, a learned ``[convention_dim]`` vector of
+            the sentence's convention joins every word's features and a per-convention
+            bias joins the emission scores, so corpora whose guidelines disagree on span
+            boundaries stop pulling the shared layers two ways. None: no conventions.
+        convention_dim: size of the convention embedding.
 
     The keyword defaults are the network's own, not the training defaults (those live in
     ``clinical_ner.training.trainer.TrainingConfig``, which passes every size explicitly). They
@@ -80,6 +87,8 @@ class BiLstmCnnCrf(nn.Module):
         lstm_layers: int = 1,
         dropout: float = 0.5,
         crf_constraints: str | None = "bio",
+        conventions: Sequence[str] | None = None,
+        convention_dim: int = 8,
     ) -> None:
         super().__init__()
         self._config: dict[str, Any] = {
@@ -96,6 +105,11 @@ class BiLstmCnnCrf(nn.Module):
             "dropout": dropout,
             "crf_constraints": crf_constraints,
         }
+        self.conventions = list(conventions or [])
+        if self.conventions:
+            if len(set(self.conventions)) != len(self.conventions):
+                raise ValueError(f"conventions repeat a name: {self.conventions}")
+            self._config.update(conventions=self.conventions, convention_dim=convention_dim)
         self.labels = list(labels)
         self.char_encoder = CharCnnEncoder(
             num_chars,
@@ -107,6 +121,11 @@ class BiLstmCnnCrf(nn.Module):
         )
         self.casing_embedding = nn.Embedding(len(Casing), casing_dim, padding_idx=int(Casing.PAD))
         input_dim = word_dim + self.char_encoder.output_dim + casing_dim
+        if self.conventions:
+            self.convention_embedding = nn.Embedding(len(self.conventions), convention_dim)
+            self.convention_bias = nn.Embedding(len(self.conventions), len(self.labels))
+            nn.init.zeros_(self.convention_bias.weight)
+            input_dim += convention_dim
         self.input_dropout = nn.Dropout(dropout)
         self.lstm = nn.LSTM(
             input_dim,
@@ -123,7 +142,10 @@ class BiLstmCnnCrf(nn.Module):
     # ----------------------------------------------------------------- config and weights
     def to_config(self) -> dict[str, Any]:
         """Everything needed to rebuild this network (JSON-able; weights not included)."""
-        return {"type": type(self).__name__, "version": CONFIG_VERSION, **self._config}
+        # Version 2 only when conventions are used, so other models stay loadable by
+        # releases that predate conventions.
+        version = CONFIG_VERSION if self.conventions else 1
+        return {"type": type(self).__name__, "version": version, **self._config}
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> BiLstmCnnCrf:
@@ -181,16 +203,42 @@ class BiLstmCnnCrf(nn.Module):
         distinct = self.char_encoder(batch.char_ids)
         distinct = torch.cat([distinct, distinct.new_zeros(1, distinct.size(1))])
         char_features = distinct[batch.word_index]  # [B, W, F]
-        features = torch.cat(
-            [word_vectors, char_features, self.casing_embedding(batch.casing_ids)], dim=2
-        )
-        features = self.input_dropout(features)
+        parts = [word_vectors, char_features, self.casing_embedding(batch.casing_ids)]
+        convention_ids = self._convention_ids(batch)
+        if convention_ids is not None:
+            convention = self.convention_embedding(convention_ids)  # [B, C]
+            parts.append(convention[:, None, :].expand(-1, word_vectors.size(1), -1))
+        features = self.input_dropout(torch.cat(parts, dim=2))
         packed = pack_padded_sequence(
             features, batch.lengths.cpu(), batch_first=True, enforce_sorted=False
         )
         hidden, _ = self.lstm(packed)
         hidden, _ = pad_packed_sequence(hidden, batch_first=True, total_length=features.size(1))
-        return self.emission(self.output_dropout(hidden))
+        emissions = self.emission(self.output_dropout(hidden))
+        if convention_ids is not None:
+            emissions = emissions + self.convention_bias(convention_ids)[:, None, :]
+        return emissions
+
+    def _convention_ids(self, batch: TaggerBatch) -> torch.Tensor | None:
+        """``[B]`` convention ids of a batch (the default, 0, when it has none), or None
+        for a network without conventions."""
+        if not self.conventions:
+            return None
+        if batch.convention_ids is None:
+            return torch.zeros(batch.batch_size, dtype=torch.long, device=batch.mask.device)
+        ids = batch.convention_ids
+        if ids.numel() and (int(ids.min()) < 0 or int(ids.max()) >= len(self.conventions)):
+            raise ValueError(f"convention id out of range for {len(self.conventions)} conventions")
+        return ids
+
+    def convention_id(self, name: str | None) -> int:
+        """The id of convention ``name`` (None or "" is the default, 0)."""
+        if not name:
+            return 0
+        if name not in self.conventions:
+            known = ", ".join(self.conventions) or "none"
+            raise ValueError(f"unknown convention {name!r}; this model knows: {known}")
+        return self.conventions.index(name)
 
     def loss(self, batch: TaggerBatch) -> torch.Tensor:
         """Mean negative log-likelihood per sentence (a scalar).

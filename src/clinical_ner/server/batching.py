@@ -144,7 +144,7 @@ class MicroBatcher:
                 continue
             texts = [text for job in live for text in job.texts]
             try:
-                answers = await self._executor.run(self._run, live, texts)
+                answers = await self._executor.run(self._run, live, texts)  # type: ignore[union-attr]  # set by start(), which runs first
             except Exception as exc:  # the model failed: every request of the batch learns it
                 for job in live:
                     if not job.future.done():

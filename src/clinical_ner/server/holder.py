@@ -83,7 +83,7 @@ class ModelHolder:
     def _describe(self, pipeline: PipelineModel) -> None:
         ner = next((s for s in pipeline.stages if type(s).__name__ == "NerDLModel"), None)
         if ner is not None:
-            classes = ner.getClasses()
+            classes = ner.getClasses()  # type: ignore[attr-defined]  # a NerDLModel, found by name
             self.labels = sorted({c.split("-", 1)[1] for c in classes if "-" in c})
             meta = getattr(ner, "metadata", {}) or {}
             self.info = {

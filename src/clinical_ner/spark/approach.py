@@ -122,7 +122,7 @@ class NerDLApproach(LocalParams, Estimator, Persistable):
         test = self._test_frame(dataset.sparkSession)
         if test is not None:
             local._set(testDataset=StreamedRows(test, self._columns()))
-        model = local.fit(rows)  # type: ignore[arg-type]
+        model = local.fit(rows)  # type: ignore[attr-defined]  # local_params_stage() is typed Stage; here it is a NerDLApproach
         self.history = list(local.history)  # type: ignore[attr-defined]
         return NerDLModel.from_local(model)
 

@@ -60,5 +60,5 @@ class CoNLL:
         for key, name in self.names.items():
             arrays[name] = to_arrow([r[key] for r in rows])
             fields.append(annotation_field(name, _TYPES[key]))
-        frame = spark.createDataFrame(pa.table(arrays), StructType(fields))  # type: ignore[arg-type]
+        frame = spark.createDataFrame(pa.table(arrays), StructType(fields))
         return frame.repartition(partitions) if partitions else frame

@@ -121,8 +121,9 @@ def _map_in_arrow(chain: Chain) -> DataFrame:
         "text_inputs": text_inputs,
         "annotation_inputs": annotation_inputs,
         "outputs": list(produced),
-        "rows_per_batch": int(spark.conf.get(CONF_ROWS_PER_BATCH, str(DEFAULT_ROWS_PER_BATCH))),
-        "threads": int(spark.conf.get("spark.task.cpus", "1")),
+        # conf.get with a default never answers None (pyspark types it Optional)
+        "rows_per_batch": int(spark.conf.get(CONF_ROWS_PER_BATCH, str(DEFAULT_ROWS_PER_BATCH))),  # type: ignore[arg-type]
+        "threads": int(spark.conf.get("spark.task.cpus", "1")),  # type: ignore[arg-type]
     }
     plan["key"] = plan_key(plan)
     schema_fields = [
@@ -152,7 +153,7 @@ def model_reference(spark: SparkSession, folder: str | os.PathLike[str]) -> dict
     if mode not in DISTRIBUTIONS:
         raise ConfigurationError(f"{CONF_MODEL_DISTRIBUTION} must be one of {DISTRIBUTIONS}")
     if mode == "auto":
-        mode = "path" if spark.sparkContext.master.startswith("local") else "archive"
+        mode = "path" if spark.sparkContext.master.startswith("local") else "archive"  # type: ignore[union-attr]  # a running context has a master
     if mode == "path":
         return {"path": str(folder), "fingerprint": fingerprint, "name": name}
     # One archive per model and SparkContext (a new session must ship it again).

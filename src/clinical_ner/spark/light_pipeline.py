@@ -36,7 +36,7 @@ def _local_stages(model: SparkPipelineModel) -> tuple[list[Any], list[str]]:
             stages += inner
             unsupported += inner_unsupported
         elif callable(getattr(stage, "to_local", None)):
-            stages.append(stage.to_local())
+            stages.append(stage.to_local())  # type: ignore[attr-defined]  # checked just above
         else:
             unsupported.append(type(stage).__name__)
     return stages, unsupported
@@ -55,6 +55,7 @@ class LightPipeline(LocalLightPipeline):
     def __init__(
         self, pipeline_model, parse_embeddings: bool = False, batch_size: int = 64
     ) -> None:
+        unsupported: list[str]
         spark_model, unsupported = None, []
         if isinstance(pipeline_model, SparkPipelineModel):
             spark_model = pipeline_model

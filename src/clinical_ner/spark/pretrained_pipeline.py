@@ -37,7 +37,7 @@ def to_spark(model: LocalPipelineModel, folders: dict[int, Path] | None = None) 
     one is wrapped as it is (its folder is written to a temporary folder when needed)."""
     folders = folders or {}
     return SparkPipelineModel(
-        stages=[_spark_stage(stage, folders.get(index)) for index, stage in enumerate(model.stages)]
+        stages=[_spark_stage(stage, folders.get(index)) for index, stage in enumerate(model.stages)]  # type: ignore[misc]  # LocalParams classes are pyspark stages too (mixins)
     )
 
 
@@ -60,9 +60,9 @@ def _spark_stage(stage: Stage, folder: Path | None) -> LocalParams:
     """The Spark stage of local ``stage``: same explicit parameters, same model."""
     klass = _spark_class(stage)
     if folder is not None and hasattr(klass, "from_folder"):
-        spark_stage = klass.from_folder(folder)  # type: ignore[attr-defined]
+        spark_stage = klass.from_folder(folder)
     elif hasattr(klass, "from_local"):
-        spark_stage = klass.from_local(stage)  # type: ignore[attr-defined]
+        spark_stage = klass.from_local(stage)
     else:
         spark_stage = klass()
     # Only what differs from the Spark stage's own values becomes an explicit parameter,
@@ -82,7 +82,7 @@ class ResourceDownloader(local.ResourceDownloader):
     ``downloadPipeline`` returning a Spark PipelineModel."""
 
     @staticmethod
-    def downloadPipeline(name: str, language: str = "en", remote_loc: str | None = None) -> SparkPipelineModel:
+    def downloadPipeline(name: str, language: str = "en", remote_loc: str | None = None) -> SparkPipelineModel:  # type: ignore[override]  # Spark's PipelineModel here, as in Spark NLP
         return load_pipeline(name, language, remote_loc)
 
 

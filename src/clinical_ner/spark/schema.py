@@ -142,5 +142,5 @@ def _annotation(item: dict) -> Annotation:
         int(item["end"]),
         item.get("result") or "",
         {str(k): str(v) for k, v in metadata.items()},
-        np.asarray(embeddings, dtype=np.float32) if embeddings else (),
+        np.asarray(embeddings, dtype=np.float32) if embeddings else (),  # type: ignore[arg-type]  # a float32 vector serves as the sequence
     )

@@ -64,11 +64,13 @@ class CoNLL:
 
 
 def read_tagged_sentences(
-    path: str | Path, known_types: frozenset[str] | None = None
+    path: str | Path, known_types: frozenset[str] | None = None, convention: str | None = None
 ) -> list[TaggedSentence]:
-    """The sentences of a CoNLL file as IOB2 :class:`TaggedSentence` objects."""
+    """The sentences of a CoNLL file as IOB2 :class:`TaggedSentence` objects, each with
+    ``known_types`` and ``convention`` (see :class:`TaggedSentence`)."""
     return [
-        TaggedSentence([t.text for t in sentence], to_iob2([t.tag for t in sentence]), known_types)
+        TaggedSentence([t.text for t in sentence], to_iob2([t.tag for t in sentence]),
+                       known_types, convention)
         for doc in read_conll_file(path)
         for sentence in doc.sentences
         if sentence

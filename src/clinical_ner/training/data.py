@@ -25,11 +25,14 @@ class TaggedSentence:
         tokens: the token strings (original case).
         tags: one IOB2 tag per token (``O``, ``B-X``, ``I-X``).
         known_types: entity types the source corpus annotates; None means all of them.
+        convention: the annotation convention its tags follow (the source corpus's name,
+            for a network with conventions, see `BiLstmCnnCrf`); None: the default.
     """
 
     tokens: list[str]
     tags: list[str]
     known_types: frozenset[str] | None = None
+    convention: str | None = None
 
     def __post_init__(self) -> None:
         if len(self.tokens) != len(self.tags):

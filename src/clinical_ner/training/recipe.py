@@ -166,22 +166,41 @@ def build_embeddings(recipe: dict[str, Any], data_dir: Path, corpus_dir: Path, o
     return WordEmbeddingsModel.load(out)
 
 
+def _conventions(recipe: dict[str, Any]) -> list[str]:
+    return list(recipe.get("training", {}).get("conventions", []))
+
+
+def split_sentences(recipe: dict[str, Any], corpus_dir: Path, split: str,
+                    corpus: str | None = None) -> list:
+    """One split's sentences: ``corpus``'s own file, or the combined one. With conventions
+    in the recipe, each sentence carries its corpus's name as its convention, so the
+    combined split is read corpus by corpus."""
+    conventions = _conventions(recipe)
+    if corpus is not None:
+        return read_tagged_sentences(corpus_dir / f"{corpus}.{split}.conll",
+                                     convention=corpus if corpus in conventions else None)
+    if not conventions:
+        return read_tagged_sentences(corpus_dir / f"{split}.conll")
+    return [s for name in conventions for s in split_sentences(recipe, corpus_dir, split, name)]
+
+
 def training_sentences(recipe: dict[str, Any], corpus_dir: Path) -> tuple[list, list]:
     """The recipe's training and model-selection sentences from a corpus build.
 
     ``"corpus_weights": {"mtsamples": 3}`` repeats that corpus's train sentences (3 times
     in all), weighting the users' kind of text; ``"selection_dev": "mtsamples"`` picks the
     best epoch and stops early on that corpus's dev split instead of the combined one;
-    ``"partial_label_corpora"`` adds PROBLEM-only corpora."""
-    train = read_tagged_sentences(corpus_dir / "train.conll")
+    ``"partial_label_corpora"`` adds PROBLEM-only corpora. ``"training": {"conventions":
+    [...]}`` names the corpora whose span rules the network keeps apart (default first):
+    the training split is then exactly those corpora, each sentence tagged with its own."""
+    train = split_sentences(recipe, corpus_dir, "train")
     for corpus in recipe.get("partial_label_corpora", []):
         train += read_tagged_sentences(corpus_dir / f"{corpus}.train.conll", frozenset({"PROBLEM"}))
     for corpus, weight in recipe.get("corpus_weights", {}).items():
         if int(weight) < 1:
             raise ClinicalNerError(f"corpus_weights[{corpus!r}] must be a whole number >= 1")
-        train += read_tagged_sentences(corpus_dir / f"{corpus}.train.conll") * (int(weight) - 1)
-    selection = recipe.get("selection_dev")
-    dev = read_tagged_sentences(corpus_dir / (f"{selection}.dev.conll" if selection else "dev.conll"))
+        train += split_sentences(recipe, corpus_dir, "train", corpus) * (int(weight) - 1)
+    dev = split_sentences(recipe, corpus_dir, "dev", recipe.get("selection_dev"))
     return train, dev
 
 
@@ -227,11 +246,16 @@ def write_trained_model(recipe: dict[str, Any], corpus_dir: Path, trainer: Train
     ``out_dir/<name>`` with the scores in its metadata, and write ``report.json``."""
     scores: dict[str, Any] = {}
     for split in ("dev", "test"):
-        scores[split] = {"combined": trainer.evaluate(read_tagged_sentences(corpus_dir / f"{split}.conll"))}
+        scores[split] = {"combined": trainer.evaluate(split_sentences(recipe, corpus_dir, split))}
         for corpus in ("maccrobat", "chia", "mtsamples"):
-            path = corpus_dir / f"{corpus}.{split}.conll"
-            if path.is_file():
-                scores[split][corpus] = trainer.evaluate(read_tagged_sentences(path))
+            if (corpus_dir / f"{corpus}.{split}.conll").is_file():
+                sentences = split_sentences(recipe, corpus_dir, split, corpus)
+                scores[split][corpus] = trainer.evaluate(sentences)
+                if any(s.convention not in (None, _conventions(recipe)[0]) for s in sentences):
+                    # What a user who keeps the default convention gets on this corpus.
+                    for s in sentences:
+                        s.convention = None
+                    scores[split][f"{corpus}@default"] = trainer.evaluate(sentences)
     report = {
         "recipe": recipe,
         "seconds": seconds,

@@ -65,6 +65,10 @@ class TrainingConfig:
     char_kernel_size: int = 3
     char_lstm_hidden: int = 0
     casing_dim: int = 8
+    #: Annotation conventions (see `BiLstmCnnCrf`): the corpora whose span rules the network
+    #: keeps apart, default first; empty: none. Sentences name theirs in `TaggedSentence`.
+    conventions: list[str] = field(default_factory=list)
+    convention_dim: int = 8
     max_word_length: int = 32
     use_best_model: bool = True
     #: "micro" or "macro": the strict entity F1 that selects the best epoch.
@@ -156,6 +160,8 @@ class Trainer:
             lstm_hidden=config.lstm_hidden,
             lstm_layers=config.lstm_layers,
             dropout=config.dropout,
+            conventions=config.conventions or None,
+            convention_dim=config.convention_dim,
         ).to(self.device)
         self.optimizer = torch.optim.Adam(self.network.parameters(), lr=config.lr)
         # The whole matrix in RAM as float32: a few tens of MB, gathered per batch.
@@ -184,6 +190,9 @@ class Trainer:
                     allowed.append(
                         partial_label_mask(torch.tensor(ids), self.labels, known).numpy()
                     )
+        conventions = None
+        if self.network.conventions:
+            conventions = [self.network.convention_id(s.convention) for s in sentences]
         return make_batch(
             [s.tokens for s in sentences],
             self.chars,
@@ -191,6 +200,7 @@ class Trainer:
             tag_ids=tag_ids,
             allowed_tags=allowed,
             device=self.device,
+            convention_ids=conventions,
         )
 
     def predict(self, sentences: Sequence[TaggedSentence], rows: Sequence[np.ndarray] | None = None,

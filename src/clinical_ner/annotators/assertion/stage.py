@@ -114,7 +114,7 @@ class ContextualAssertion(Transformer):
         return base + [_rule(r, "extraRules") for r in self.getOrDefault("extraRules")]
 
     def _on_params_changed(self) -> None:
-        self._compiled = None
+        self._compiled: CompiledLexicon | None = None
 
     def _lexicon(self) -> CompiledLexicon:
         compiled = getattr(self, "_compiled", None)
@@ -188,4 +188,4 @@ def _rule(row: LexiconRule | Sequence, where: str) -> LexiconRule:
     row = list(row)
     if len(row) not in (2, 3, 4):
         raise ConfigurationError(f"{where}: a rule is [phrase, category, direction, window]")
-    return make_rule(*row, where=where)
+    return make_rule(*row, where=where)  # type: ignore[misc]  # 2-4 fields, checked above

@@ -1,5 +1,5 @@
 """Scoring assertion status against corpus gold (see
-:mod:`clinical_ner.corpora.assertion_gold`).
+:mod:`clinical_ner.corpora.assertion_gold`). Formerly ``clinical_ner.annotators.assertion_eval``.
 
 Two modes:
 
@@ -7,8 +7,10 @@ Two modes:
   becomes a chunk, so tagger errors do not blur the score; the sentences come from the
   project's :class:`SentenceDetector`;
 - end to end (:func:`evaluate_predicted_chunks`): the full pipeline's predicted chunks;
-  a predicted chunk is scored against the gold span of the same label it overlaps most
-  (each gold span used once); unmatched chunks and spans are counted, not scored.
+  predicted chunks are paired with gold spans of the same label that they overlap, each
+  chunk and each span at most once, as the lenient NER score pairs them
+  (:func:`clinical_ner.evaluation.ner.match_spans`: as many pairs as possible, larger
+  overlaps first); unmatched chunks and spans are counted, not scored.
 
 Scores (:func:`assertion_scores`): accuracy over scored chunks, and per class precision,
 recall, F1 and support (gold count); ``macro_f1`` averages F1 over the classes with gold
@@ -28,6 +30,9 @@ from clinical_ner.annotators.document_assembler import DocumentAssembler
 from clinical_ner.annotators.sentence_detector import SentenceDetector
 from clinical_ner.corpora.assertion_gold import ASSERTION_KEY
 from clinical_ner.corpora.document import CorpusDocument
+from clinical_ner.evaluation.metrics import macro_average, prf
+from clinical_ner.evaluation.ner import match_spans
+from clinical_ner.pipeline import LightPipeline
 
 #: ``classify(sentences, chunks) -> classes``: an assertion system under test.
 Classifier = Callable[[str, list[Annotation], list[Annotation]], list[str]]
@@ -44,16 +49,12 @@ def assertion_scores(gold: Sequence[str], predicted: Sequence[str]) -> dict[str,
         "chunks": len(pairs),
     }
     gold_n, pred_n = Counter(gold), Counter(predicted)
-    f1s = []
     for cls in ASSERTION_CLASSES:
         tp = sum(g == p == cls for g, p in pairs)
-        precision = tp / pred_n[cls] if pred_n[cls] else 0.0
-        recall = tp / gold_n[cls] if gold_n[cls] else 0.0
-        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-        scores[cls] = {"precision": precision, "recall": recall, "f1": f1, "support": gold_n[cls]}
-        if gold_n[cls]:
-            f1s.append(f1)
-    scores["macro_f1"] = sum(f1s) / len(f1s) if f1s else 0.0
+        entry = prf(tp, pred_n[cls] - tp, gold_n[cls] - tp)
+        scores[cls] = {key: entry[key] for key in ("precision", "recall", "f1", "support")}
+    supported = [scores[cls] for cls in ASSERTION_CLASSES if gold_n[cls]]
+    scores["macro_f1"] = macro_average(supported, ("f1",))["f1"]
     return scores
 
 
@@ -66,7 +67,7 @@ def sentences_of(text: str) -> list[Annotation]:
 
 def gold_chunks(doc: CorpusDocument, labels: Sequence[str]) -> list[tuple[Annotation, str]]:
     """``(chunk annotation, gold class)`` for every span of ``labels`` (all when empty)."""
-    out = []
+    out: list[tuple[Annotation, str]] = []
     for span in doc.spans:
         if labels and span.label not in labels:
             continue
@@ -115,14 +116,12 @@ def evaluate_predicted_chunks(
     chunk_col: str = "ner_chunk",
     assertion_col: str = "assertion",
 ) -> dict[str, Any]:
-    """Scores of a full pipeline (with an assertion stage) on its own chunks, matched to
-    gold spans of the same label by largest overlap (module docstring)."""
-    from clinical_ner.pipeline import LightPipeline
-
+    """Scores of a full pipeline (with an assertion stage) on its own chunks, paired with
+    gold spans of the same label they overlap (module docstring)."""
     light = LightPipeline(pipeline_model)
     gold: list[str] = []
     predicted: list[str] = []
-    counts = Counter()
+    counts: Counter[str] = Counter()
     for doc, row in zip(documents, light.iter_full([d.text for d in documents]), strict=True):
         spans = [s for s in doc.spans if not labels or s.label in labels]
         status = {(a.begin, a.end): a.result for a in row.get(assertion_col, [])}
@@ -130,18 +129,11 @@ def evaluate_predicted_chunks(
                   if not labels or c.metadata.get("entity") in labels]
         counts["gold"] += len(spans)
         counts["predicted"] += len(chunks)
-        used: set[int] = set()
-        for chunk in chunks:
-            best, best_overlap = None, 0
-            for i, span in enumerate(spans):
-                overlap = min(chunk.end, span.end) - max(chunk.begin, span.begin) + 1
-                if i not in used and span.label == chunk.metadata.get("entity") and overlap > best_overlap:
-                    best, best_overlap = i, overlap
-            if best is None:
-                continue
-            used.add(best)
-            gold.append(spans[best].attributes.get(ASSERTION_KEY, "present"))
-            predicted.append(status.get((chunk.begin, chunk.end), "present"))
+        pairs = match_spans([(s.begin, s.end, s.label) for s in spans],
+                            [(c.begin, c.end, c.metadata.get("entity")) for c in chunks])
+        for gi, pi in sorted(pairs, key=lambda pair: pair[1]):
+            gold.append(spans[gi].attributes.get(ASSERTION_KEY, "present"))
+            predicted.append(status.get((chunks[pi].begin, chunks[pi].end), "present"))
     scores = assertion_scores(gold, predicted)
     scores.update(documents=len(documents), gold=counts["gold"], predicted=counts["predicted"],
                   matched=len(gold))

@@ -1,0 +1,2 @@
+"""The test suite, a package so shared helpers (``tests/helpers``) import without
+``sys.path`` edits under ``--import-mode=importlib``."""

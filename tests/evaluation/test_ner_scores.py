@@ -5,8 +5,16 @@ by hand from the spans written next to it (the counting is in the comments).
 """
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from clinical_ner.evaluation.ner import entity_scores, match_spans, spans_from_tags, token_scores
+from clinical_ner.evaluation.ner import (
+    entity_scores,
+    match_spans,
+    overlap,
+    spans_from_tags,
+    token_scores,
+)
 
 P, T, R = "PROBLEM", "TEST", "TREATMENT"
 
@@ -207,3 +215,41 @@ def test_spans_from_tags():
     assert spans_from_tags(tags, offsets) == [(0, 9, P), (15, 17, T)]
     with pytest.raises(ValueError):
         spans_from_tags(tags, offsets[:3])
+
+
+def _brute_force_maximum(gold, predicted):
+    """The size of a largest matching, by trying every assignment (small inputs only)."""
+    import itertools
+
+    best = 0
+    for size in range(min(len(gold), len(predicted)), 0, -1):
+        for golds in itertools.permutations(range(len(gold)), size):
+            for preds in itertools.combinations(range(len(predicted)), size):
+                if all(gold[g][2] == predicted[p][2] and overlap(gold[g], predicted[p])
+                       for g, p in zip(golds, preds, strict=True)):
+                    return size
+    return best
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 12), st.integers(0, 4), st.sampled_from("AB")), max_size=5),
+       st.lists(st.tuples(st.integers(0, 12), st.integers(0, 4), st.sampled_from("AB")), max_size=5))
+def test_matching_is_maximum_and_valid(gold_raw, predicted_raw):
+    gold = [(b, b + n, label) for b, n, label in gold_raw]
+    predicted = [(b, b + n, label) for b, n, label in predicted_raw]
+    pairs = match_spans(gold, predicted)
+    assert len({g for g, _ in pairs}) == len(pairs) == len({p for _, p in pairs})
+    assert all(gold[g][2] == predicted[p][2] and overlap(gold[g], predicted[p]) for g, p in pairs)
+    assert len(pairs) == _brute_force_maximum(gold, predicted)
+
+
+def test_a_long_chain_of_overlaps_needs_no_recursion():
+    # Gold i is [10i, 10i+8]; prediction i (i < n-1) overlaps gold i by 7 and gold i+1 by 2,
+    # so it takes gold i. The last prediction overlaps only gold 0: matching it re-routes
+    # every earlier pair one step right, an augmenting path n long. All n are matched.
+    n = 3000
+    gold = [(10 * i, 10 * i + 8, "A") for i in range(n)]
+    predicted = [(10 * i + 2, 10 * i + 11, "A") for i in range(n - 1)] + [(0, 1, "A")]
+    pairs = match_spans(gold, predicted)
+    assert len(pairs) == n
+    assert (0, n - 1) in pairs and (n - 1, n - 2) in pairs

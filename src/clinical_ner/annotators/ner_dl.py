@@ -131,6 +131,8 @@ class NerDLModel(Transformer):
         super().__init__()
         self._network = network
         self._chars = char_vocabulary
+        # (the float32 network it was made from, (device, dtype), the lower-precision copy)
+        self._low_precision: tuple[BiLstmCnnCrf, tuple[torch.device, torch.dtype], BiLstmCnnCrf] | None = None
         self.metadata: dict[str, Any] = dict(metadata or {})
         self._set(inputCols=["sentence", "token", "embeddings"], outputCol="ner")
 
@@ -213,7 +215,7 @@ class NerDLModel(Transformer):
             if network.training:  # a freshly trained network: no dropout at inference
                 network.eval()
             return network
-        cached = getattr(self, "_low_precision", None)
+        cached = self._low_precision
         if cached is None or cached[0] is not network or cached[1] != (device, dtype):
             copy = BiLstmCnnCrf.from_config(network.to_config())
             copy.load_state_dict(network.state_dict())

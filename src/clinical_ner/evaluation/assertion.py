@@ -130,7 +130,7 @@ def evaluate_predicted_chunks(
         counts["gold"] += len(spans)
         counts["predicted"] += len(chunks)
         pairs = match_spans([(s.begin, s.end, s.label) for s in spans],
-                            [(c.begin, c.end, c.metadata.get("entity")) for c in chunks])
+                            [(c.begin, c.end, c.metadata.get("entity", "")) for c in chunks])
         for gi, pi in sorted(pairs, key=lambda pair: pair[1]):
             gold.append(spans[gi].attributes.get(ASSERTION_KEY, "present"))
             predicted.append(status.get((chunks[pi].begin, chunks[pi].end), "present"))

@@ -24,6 +24,7 @@ spans, ``tp + fn`` (``support``) the number of gold spans, for every score below
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -52,29 +53,76 @@ def match_spans(gold: Sequence[SpanTuple], predicted: Sequence[SpanTuple]) -> li
         none is free, an earlier pair is re-routed if that frees one (augmenting paths),
         which is what makes the matching maximum where spans overlap in chains.
     """
-    candidates = [
-        sorted((gi for gi, g in enumerate(gold) if g[2] == p[2] and overlap(g, p)),
-               key=lambda gi, p=p: (-overlap(gold[gi], p), gi))
-        for p in predicted
-    ]
+    candidates = _overlapping_gold(gold, predicted)
     owner: dict[int, int] = {}  # gold index -> predicted index
-
-    def augment(pi: int, visited: set[int]) -> bool:
-        for gi in candidates[pi]:
-            if gi not in visited:
-                visited.add(gi)
-                if gi not in owner or augment(owner[gi], visited):
-                    owner[gi] = pi
-                    return True
-        return False
-
     for pi, options in enumerate(candidates):
         free = next((gi for gi in options if gi not in owner), None)
         if free is not None:
             owner[free] = pi
         else:
-            augment(pi, set())
+            _augment(pi, candidates, owner)
     return sorted(owner.items())
+
+
+def _overlapping_gold(gold: Sequence[SpanTuple], predicted: Sequence[SpanTuple]) -> list[list[int]]:
+    """Per prediction, the gold spans of its label that it overlaps, most overlap first.
+
+    Gold spans are sorted by begin with a running maximum of their ends, so each prediction
+    looks only at spans that begin before it ends and walks back only while some earlier
+    span still reaches it: close to linear in the spans for the usual, mostly disjoint ones.
+    """
+    by_label: dict[str | None, list[int]] = {}
+    for gi in sorted(range(len(gold)), key=lambda i: (gold[i][0], gold[i][1])):
+        by_label.setdefault(gold[gi][2], []).append(gi)
+    index: dict[str | None, tuple[list[int], list[int], list[int]]] = {}
+    for label, order in by_label.items():
+        reach, furthest = [], -1
+        for gi in order:
+            furthest = max(furthest, gold[gi][1])
+            reach.append(furthest)
+        index[label] = (order, [gold[gi][0] for gi in order], reach)
+    candidates: list[list[int]] = []
+    for p in predicted:
+        found: list[int] = []
+        if p[2] in index:
+            order, begins, reach = index[p[2]]
+            k = bisect.bisect_right(begins, p[1]) - 1
+            while k >= 0 and reach[k] >= p[0]:
+                if overlap(gold[order[k]], p):
+                    found.append(order[k])
+                k -= 1
+        found.sort(key=lambda gi, p=p: (-overlap(gold[gi], p), gi))  # type: ignore[misc]  # mypy cannot type a default-bound lambda
+        candidates.append(found)
+    return candidates
+
+
+def _augment(start: int, candidates: list[list[int]], owner: dict[int, int]) -> bool:
+    """Kuhn's augmenting path from prediction ``start`` (iterative: no recursion limit on
+    long chains of overlapping spans); re-routes ``owner`` and returns True if one exists."""
+    visited: set[int] = set()
+    stack: list[tuple[int, int]] = [(start, 0)]  # (prediction, next candidate position)
+    via: list[int] = []  # the gold span each stacked prediction is trying to take
+    while stack:
+        pi, position = stack[-1]
+        options = candidates[pi]
+        while position < len(options) and options[position] in visited:
+            position += 1
+        if position == len(options):
+            stack.pop()
+            if via:
+                via.pop()
+            continue
+        gi = options[position]
+        visited.add(gi)
+        stack[-1] = (pi, position + 1)
+        if gi not in owner:
+            # Free: every prediction on the stack takes the gold span it was trying for.
+            for (stacked, _), taken in zip(stack, [*via, gi], strict=True):
+                owner[taken] = stacked
+            return True
+        via.append(gi)
+        stack.append((owner[gi], 0))
+    return False
 
 
 def entity_scores(

@@ -20,10 +20,10 @@ from typing import Any
 import numpy as np
 
 from clinical_ner.annotation import Annotation, AnnotatorType
-from clinical_ner.annotators.base import Estimator, Param, Row
 from clinical_ner.annotators.ner_dl import NerDLModel
 from clinical_ner.embeddings.store import WordVectorStore
 from clinical_ner.errors import ConfigurationError, InputError
+from clinical_ner.stage import Estimator, Param, Row
 from clinical_ner.training.data import TaggedSentence, entity_types, to_iob2
 from clinical_ner.training.trainer import Trainer, TrainingConfig
 

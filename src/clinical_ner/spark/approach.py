@@ -23,12 +23,12 @@ from pyspark.ml import Estimator, Transformer
 from pyspark.sql import DataFrame, SparkSession
 
 from clinical_ner.annotators import ner_dl_approach as local_approach
-from clinical_ner.annotators.base import Row
 from clinical_ner.errors import ConfigurationError, InputError
 from clinical_ner.spark.annotators import NerDLModel
 from clinical_ner.spark.params import LocalParams
 from clinical_ner.spark.persistence import Persistable
 from clinical_ner.spark.schema import from_struct_rows
+from clinical_ner.stage import Row
 
 
 class StreamedRows:

@@ -28,7 +28,7 @@ import time
 import traceback
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -38,6 +38,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr, model_
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from clinical_ner import __version__
+from clinical_ner.labels import AssertionStatus
 from clinical_ner.pipeline import LightPipeline, PipelineModel
 from clinical_ner.records import text_record
 from clinical_ner.server import page
@@ -50,10 +51,6 @@ DEFAULT_MAX_BODY_BYTES = 1_000_000
 DEFAULT_MAX_TEXTS = 64
 DEFAULT_TIMEOUT_S = 30.0
 
-#: The statuses of :class:`~clinical_ner.ContextualAssertion` (the i2b2 2010 classes).
-AssertionStatus = Literal[
-    "present", "absent", "possible", "conditional", "hypothetical", "associated_with_someone_else"
-]
 
 
 class ApiError(Exception):

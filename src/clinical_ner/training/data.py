@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from clinical_ner.labels import ENTITY_TYPES, OUTSIDE
 from clinical_ner.tags import to_iob2
 
-ENTITY_TYPES = ("PROBLEM", "TEST", "TREATMENT")
 __all__ = ["ENTITY_TYPES", "TaggedSentence", "entity_types", "labels_for", "to_iob2"]
 
 
@@ -38,7 +38,7 @@ class TaggedSentence:
 
 def labels_for(types: Iterable[str]) -> list[str]:
     """The tag list of a model: ``O`` then ``B-X``, ``I-X`` for each type, sorted."""
-    labels = ["O"]
+    labels = [OUTSIDE]
     for entity_type in sorted(set(types)):
         labels += [f"B-{entity_type}", f"I-{entity_type}"]
     return labels
@@ -46,4 +46,4 @@ def labels_for(types: Iterable[str]) -> list[str]:
 
 def entity_types(sentences: Iterable[TaggedSentence]) -> set[str]:
     """Every entity type that occurs in the tags."""
-    return {tag[2:] for s in sentences for tag in s.tags if tag != "O"}
+    return {tag[2:] for s in sentences for tag in s.tags if tag != OUTSIDE}

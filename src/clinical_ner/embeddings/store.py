@@ -25,12 +25,9 @@ reader never sees a half-written store.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
-import shutil
-import tempfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -38,6 +35,8 @@ from typing import Any
 import numpy as np
 
 from clinical_ner.errors import ClinicalNerError
+from clinical_ner.io import atomic_write_folder
+from clinical_ner.io import file_sha256 as file_sha256  # re-exported: its old home
 
 FORMAT_VERSION = 1
 VECTORS_FILE = "vectors.npy"
@@ -60,14 +59,6 @@ def normalize_digits(token: str) -> str:
 def lookup_key(token: str) -> str:
     """The form a token is stored under when it is added to a store: lowercased."""
     return token.lower()
-
-
-def file_sha256(path: str | os.PathLike, chunk_size: int = 1 << 20) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        while chunk := handle.read(chunk_size):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 class WordVectorStore:
@@ -184,12 +175,7 @@ class WordVectorStore:
 
         Raises FileExistsError if ``directory`` exists and ``overwrite`` is False.
         """
-        target = Path(directory)
-        if target.exists() and not overwrite:
-            raise FileExistsError(f"{target} exists; pass overwrite=True to replace it")
-        target.parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.tmp-"))
-        try:
+        def write(staging: Path) -> None:
             np.save(staging / VECTORS_FILE, np.ascontiguousarray(self.vectors, dtype=np.float16))
             with open(staging / VOCAB_FILE, "w", encoding="utf-8", newline="") as handle:
                 handle.write("\n".join(self.vocab))
@@ -210,11 +196,9 @@ class WordVectorStore:
             with open(staging / META_FILE, "w", encoding="utf-8") as handle:
                 json.dump(meta, handle, indent=2, sort_keys=True)
                 handle.write("\n")
-            _replace_directory(staging, target)
-        except BaseException:
-            shutil.rmtree(staging, ignore_errors=True)
-            raise
-        return target
+
+        atomic_write_folder(directory, write, overwrite=overwrite)
+        return Path(directory)
 
     @classmethod
     def load(cls, directory: str | os.PathLike, verify: bool = True) -> WordVectorStore:
@@ -259,24 +243,3 @@ class WordVectorStore:
         return cls(
             vocab, vectors, method=meta.get("method", "unknown"), training=meta.get("training")
         )
-
-
-def _replace_directory(staging: Path, target: Path) -> None:
-    """Move ``staging`` to ``target``, replacing any existing folder.
-
-    ``os.replace`` cannot replace a non-empty folder, so an old ``target`` is first renamed
-    aside and deleted only after the new one is in place; if the second rename fails, the
-    old folder is put back.
-    """
-    if not target.exists():
-        os.replace(staging, target)
-        return
-    backup = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.old-"))
-    backup.rmdir()
-    os.replace(target, backup)
-    try:
-        os.replace(staging, target)
-    except BaseException:
-        os.replace(backup, target)
-        raise
-    shutil.rmtree(backup, ignore_errors=True)

@@ -32,10 +32,20 @@ def corpus_convert_command(args: argparse.Namespace, stdin: TextIO, stdout: Text
     return 0
 
 
-def embeddings_train_command(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
-    from clinical_ner.training.recipe import build_embeddings, load_recipe
+def _load_recipe(path: str) -> dict[str, Any]:
+    """The recipe at ``path``; a file that is not JSON is the user's error, said in one line."""
+    from clinical_ner.training.recipe import load_recipe
 
-    recipe = load_recipe(args.config)
+    try:
+        return load_recipe(path)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ClinicalNerError(f"recipe {path} is not a JSON file ({exc})") from None
+
+
+def embeddings_train_command(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
+    from clinical_ner.training.recipe import build_embeddings
+
+    recipe = _load_recipe(args.config)
     for key in ("method", "dim", "epochs"):
         if getattr(args, key) is not None:
             recipe["embeddings"][key] = getattr(args, key)
@@ -45,9 +55,9 @@ def embeddings_train_command(args: argparse.Namespace, stdin: TextIO, stdout: Te
 
 
 def train_command(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
-    from clinical_ner.training.recipe import load_recipe, train_recipe
+    from clinical_ner.training.recipe import train_recipe
 
-    recipe = load_recipe(args.config)
+    recipe = _load_recipe(args.config)
     if args.max_epochs is not None:
         recipe["training"]["max_epochs"] = args.max_epochs
     if args.threads is not None:

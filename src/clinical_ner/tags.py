@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
+from clinical_ner.errors import ConfigurationError
 from clinical_ner.labels import OUTSIDE
 
 
@@ -44,7 +45,7 @@ def spans_to_tags(
     chunks (both inclusive), in ``"IOB2"`` or ``"IOB1"`` (where ``B-`` only separates two
     adjacent chunks of one type)."""
     if scheme not in ("IOB1", "IOB2"):
-        raise ValueError(f"unknown tag scheme {scheme!r}; use 'IOB1' or 'IOB2'")
+        raise ConfigurationError(f"unknown tag scheme {scheme!r}; use 'IOB1' or 'IOB2'")
     tags = [OUTSIDE] * n_tokens
     previous_end, previous_type = -2, ""
     for first, last, entity_type in sorted(spans):

@@ -34,7 +34,7 @@ from typing import Any
 
 import numpy as np
 
-from clinical_ner.errors import ClinicalNerError
+from clinical_ner.errors import ClinicalNerError, InputError
 from clinical_ner.io import atomic_write_folder
 from clinical_ner.io import file_sha256 as file_sha256  # re-exported: its old home
 
@@ -80,14 +80,14 @@ class WordVectorStore:
         ``vocab`` must already be lowercased and unique; use `from_vectors` otherwise.
         """
         if vectors.ndim != 2 or vectors.shape[0] != len(vocab) + 1:
-            raise ValueError(
+            raise InputError(
                 f"vectors must be [len(vocab) + 1, dim] = [{len(vocab) + 1}, dim], "
                 f"got {vectors.shape}"
             )
         self.vocab = list(vocab)
         self._index = {token: row for row, token in enumerate(self.vocab, start=1)}
         if len(self._index) != len(self.vocab):
-            raise ValueError("vocabulary entries must be unique")
+            raise InputError("vocabulary entries must be unique")
         self.vectors = vectors
         self.method = method
         self.training = dict(training or {})
@@ -112,7 +112,7 @@ class WordVectorStore:
         vectors = np.asarray(vectors)
         words = list(words)
         if vectors.ndim != 2 or vectors.shape[0] != len(words):
-            raise ValueError(f"got {len(words)} words but vectors of shape {vectors.shape}")
+            raise InputError(f"got {len(words)} words but vectors of shape {vectors.shape}")
         dim = vectors.shape[1]
         kept_rows, vocab, seen = [], [], set()
         for row, word in enumerate(words):
@@ -120,7 +120,7 @@ class WordVectorStore:
             if key in seen:
                 continue
             if "\n" in key or "\r" in key or not key:
-                raise ValueError(f"cannot store token {word!r}: empty or contains a line break")
+                raise InputError(f"cannot store token {word!r}: empty or contains a line break")
             seen.add(key)
             vocab.append(key)
             kept_rows.append(row)

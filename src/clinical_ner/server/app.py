@@ -38,6 +38,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr, model_
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from clinical_ner import __version__
+from clinical_ner.errors import ClinicalNerError
 from clinical_ner.labels import AssertionStatus
 from clinical_ner.pipeline import LightPipeline, PipelineModel
 from clinical_ner.records import text_record
@@ -53,7 +54,7 @@ DEFAULT_TIMEOUT_S = 30.0
 
 
 
-class ApiError(Exception):
+class ApiError(ClinicalNerError):
     """An error answer: HTTP ``status``, a stable ``code`` and a message that says what to do."""
 
     def __init__(self, status: int, code: str, message: str, headers: dict[str, str] | None = None):

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from clinical_ner.errors import InputError
 from clinical_ner.labels import ENTITY_TYPES, OUTSIDE
 from clinical_ner.tags import to_iob2
 
@@ -33,7 +34,7 @@ class TaggedSentence:
 
     def __post_init__(self) -> None:
         if len(self.tokens) != len(self.tags):
-            raise ValueError(f"{len(self.tokens)} tokens but {len(self.tags)} tags")
+            raise InputError(f"{len(self.tokens)} tokens but {len(self.tags)} tags")
 
 
 def labels_for(types: Iterable[str]) -> list[str]:

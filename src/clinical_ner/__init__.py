@@ -43,7 +43,7 @@ __version__ = "0.1.0"
 # the text stages, the CLI's --help and the Spark driver.
 _LAZY = {
     "NerDLModel": "clinical_ner.annotators.ner_dl",
-    "NerDLApproach": "clinical_ner.annotators.ner_dl_approach",
+    "NerDLApproach": "clinical_ner.training.ner_dl_approach",
     "WordEmbeddingsModel": "clinical_ner.annotators.word_embeddings",
     "CoNLL": "clinical_ner.training.conll_dataset",
 }

@@ -6,7 +6,7 @@ import argparse
 import json
 import sys
 from collections.abc import Iterator, Sequence
-from typing import Any, TextIO
+from typing import Any, NoReturn, TextIO
 
 from clinical_ner import __version__
 from clinical_ner.cli_models import add_model_commands, configure_logging
@@ -15,6 +15,8 @@ from clinical_ner.pipeline import LightPipeline
 from clinical_ner.recipes import clinical_pipeline, text_pipeline
 from clinical_ner.records import text_record
 from clinical_ner.server.cli import add_serve_command
+
+PROG = "clinical-ner"
 
 
 def _read_stdin(stdin: TextIO | None) -> str:
@@ -156,9 +158,23 @@ class _StreamedRecord:
         self.spools, self.counts = {}, {}
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse with the library's error line: ``clinical-ner: error: ...``, exit status 2.
+
+    argparse would print the whole usage block first; one line keeps every user error of
+    the command the same shape, whether argparse or the library finds it. Subcommand
+    parsers are made of this class too (argparse uses the parent's class).
+    """
+
+    def error(self, message: str) -> NoReturn:
+        command = self.prog.removeprefix(PROG).strip()
+        where = f"{command}: " if command else ""
+        self.exit(2, f"{PROG}: error: {where}{message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="clinical-ner", description="Clinical named entity recognition with exact offsets."
+    parser = _Parser(
+        prog=PROG, description="Clinical named entity recognition with exact offsets."
     )
     parser.add_argument("--version", action="version", version=f"clinical-ner {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true",
@@ -204,8 +220,7 @@ def main(argv: Sequence[str] | None = None, stdin: TextIO | None = None,
     try:
         return args.handler(args, stdin if stdin is not None else sys.stdin, out)
     except ClinicalNerError as exc:
-        print(f"clinical-ner: error: {exc}", file=sys.stderr)
-        return 2
+        return _user_error(str(exc))
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:
@@ -213,6 +228,17 @@ def main(argv: Sequence[str] | None = None, stdin: TextIO | None = None,
         # again when it flushes stdout at exit.
         _silence_stdout()
         return 0
+    except OSError as exc:
+        # A path the user gave cannot be read or written (a folder where a file should be,
+        # no permission, disk full): the user's to fix, so one line, not a traceback.
+        where = f"{exc.filename}: " if exc.filename else ""
+        return _user_error(f"{where}{exc.strerror or exc}")
+
+
+def _user_error(message: str) -> int:
+    """Print ``clinical-ner: error: <message>`` as ONE line on stderr; the exit status 2."""
+    print(f"{PROG}: error: {' '.join(message.splitlines())}", file=sys.stderr)
+    return 2
 
 
 def _silence_stdout() -> None:

@@ -16,7 +16,8 @@ class InputError(ClinicalNerError, ValueError):
 
 
 class ResourceNotFoundError(ClinicalNerError, FileNotFoundError):
-    """A pretrained resource or model folder does not exist."""
+    """A file or folder the library was pointed at does not exist: a pretrained resource,
+    a model folder, an input data file."""
 
 
 class ModelLoadError(ClinicalNerError, RuntimeError):

@@ -18,7 +18,12 @@ from pathlib import Path
 from typing import Any
 
 from clinical_ner.annotation import Annotation
-from clinical_ner.annotators.base import (
+from clinical_ner.annotators.sentence_detector import explodes
+from clinical_ner.errors import ConfigurationError, InputError, ResourceNotFoundError
+from clinical_ner.gc_pause import gc_paused
+from clinical_ner.parallelism import ParallelPlan, default_plan, set_torch_threads
+from clinical_ner.resources import write_model_folder
+from clinical_ner.stage import (
     STAGE_CLASSES,
     Estimator,
     Row,
@@ -26,11 +31,6 @@ from clinical_ner.annotators.base import (
     Transformer,
     check_pipeline_columns,
 )
-from clinical_ner.annotators.sentence_detector import explodes
-from clinical_ner.errors import ConfigurationError, InputError, ResourceNotFoundError
-from clinical_ner.gc_pause import gc_paused
-from clinical_ner.parallelism import ParallelPlan, default_plan, set_torch_threads
-from clinical_ner.resources import write_model_folder
 from clinical_ner.windows import WindowState, iter_window_texts, merge_rows, shift_row
 
 logger = logging.getLogger(__name__)

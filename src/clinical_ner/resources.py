@@ -1,5 +1,7 @@
 """Pretrained resources and model folders: offline lookup, checksums, atomic writes.
 
+The file-level mechanics (atomic rename, sha256) live in :mod:`clinical_ner.io`.
+
 A model folder holds its files plus ``metadata.json``, which records the resource's name,
 kind, version, training data and metrics, and the sha256 of every other file; loading
 checks those checksums, so a truncated download or an edited weight file is a clear error
@@ -12,16 +14,15 @@ the package (``clinical_ner/models``), for a folder named ``<name>_<lang>`` or `
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
-import shutil
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from clinical_ner.errors import ClinicalNerError, ResourceNotFoundError
+from clinical_ner.io import atomic_write_folder
+from clinical_ner.io import file_sha256 as file_sha256  # re-exported: its old home
 
 METADATA_FILE = "metadata.json"
 PACKAGE_MODELS = Path(__file__).resolve().parent / "models"
@@ -101,14 +102,6 @@ def read_metadata(folder: str | os.PathLike[str]) -> dict[str, Any]:
         raise CorruptModelError(f"{path} is not valid JSON: {exc}") from None
 
 
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def verify(folder: str | os.PathLike[str], checksums: bool = True) -> dict[str, Any]:
     """Check every file listed in ``metadata.json`` against its sha256; return the metadata.
 
@@ -152,14 +145,11 @@ def write_model_folder(
 
     ``write_files(tmp)`` writes the model's files into an empty temporary folder beside
     ``target``; this function then adds ``metadata.json`` (with the sha256 of every file)
-    and renames the folder into place. A crash leaves ``target`` untouched.
+    and renames the folder into place (:func:`clinical_ner.io.atomic_write_folder`). A
+    crash leaves ``target`` untouched.
     """
-    target = Path(target)
-    if target.exists() and not overwrite:
-        raise FileExistsError(f"{target} exists; pass overwrite=True to replace it")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
-    try:
+
+    def write(tmp: Path) -> None:
         write_files(tmp)
         files = {
             p.relative_to(tmp).as_posix(): file_sha256(p)
@@ -168,18 +158,6 @@ def write_model_folder(
         }
         meta = {**metadata, "files": files}
         (tmp / METADATA_FILE).write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
-        # mkdtemp/mkstemp create private (0700/0600) entries; a model folder is for sharing.
-        for path in [tmp, *tmp.rglob("*")]:
-            path.chmod(0o755 if path.is_dir() else 0o644)
-        if target.exists():
-            backup = target.with_name(f".{target.name}.old")
-            shutil.rmtree(backup, ignore_errors=True)
-            os.replace(target, backup)
-            os.replace(tmp, target)
-            shutil.rmtree(backup, ignore_errors=True)
-        else:
-            os.replace(tmp, target)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return target
+
+    atomic_write_folder(target, write, overwrite=overwrite)
+    return Path(target)

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from clinical_ner.annotation import Annotation, AnnotatorType
+from clinical_ner.errors import ConfigurationError
 
 #: Metadata keys that hold character offsets (shifted with the annotations).
 OFFSET_KEYS = ("header_begin", "header_end", "trigger_begin", "trigger_end")
@@ -35,7 +36,7 @@ def window_bounds(text: str, size: int) -> list[tuple[int, int]]:
     Each cut is searched backwards over the last half of the window only, with
     ``str.rfind`` (C speed), so splitting is linear in the text."""
     if size < 2:
-        raise ValueError("a window holds at least 2 characters")
+        raise ConfigurationError("a window holds at least 2 characters")
     bounds: list[tuple[int, int]] = []
     start, n = 0, len(text)
     while n - start > size:

@@ -41,16 +41,15 @@ from pathlib import Path
 from clinical_ner.annotators.lexicon_file import lexicon_rows, read_lexicon_file
 from clinical_ner.errors import ConfigurationError
 
-PRESENT = "present"
-ABSENT = "absent"
-POSSIBLE = "possible"
-CONDITIONAL = "conditional"
-HYPOTHETICAL = "hypothetical"
-SOMEONE_ELSE = "associated_with_someone_else"
-#: The six i2b2 2010 assertion classes, in the order reports list them.
-ASSERTION_CLASSES: tuple[str, ...] = (
-    PRESENT, ABSENT, POSSIBLE, CONDITIONAL, HYPOTHETICAL, SOMEONE_ELSE,
-)
+# The assertion classes live in clinical_ner.labels; re-exported for old imports.
+from clinical_ner.labels import ABSENT as ABSENT
+from clinical_ner.labels import ASSERTION_CLASSES as ASSERTION_CLASSES
+from clinical_ner.labels import CONDITIONAL as CONDITIONAL
+from clinical_ner.labels import HYPOTHETICAL as HYPOTHETICAL
+from clinical_ner.labels import POSSIBLE as POSSIBLE
+from clinical_ner.labels import PRESENT as PRESENT
+from clinical_ner.labels import SOMEONE_ELSE as SOMEONE_ELSE
+
 PSEUDO = "pseudo"
 TERMINATE = "terminate"
 #: Every category a lexicon rule may have.

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 
 from clinical_ner.annotation import Annotation, AnnotatorType
-from clinical_ner.annotators.base import Param, Row, Transformer
 from clinical_ner.errors import ConfigurationError, InputError
+from clinical_ner.stage import Param, Row, Transformer
 
 CLEANUP_MODES = ("disabled", "shrink", "each")
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from clinical_ner.annotators.base import Param, Row, Transformer
 from clinical_ner.errors import ConfigurationError
+from clinical_ner.stage import Param, Row, Transformer
 
 
 class Finisher(Transformer):

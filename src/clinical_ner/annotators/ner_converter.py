@@ -18,8 +18,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from clinical_ner.annotation import Annotation, AnnotatorType
-from clinical_ner.annotators.base import Param, Transformer
 from clinical_ner.errors import ConfigurationError
+from clinical_ner.stage import Param, Transformer
 from clinical_ner.tags import chunk_spans
 
 

@@ -22,13 +22,13 @@ import numpy as np
 import torch
 
 from clinical_ner.annotation import Annotation, AnnotatorType
-from clinical_ner.annotators.base import Param, Row, Transformer
 from clinical_ner.annotators.section_detector import header_spans
 from clinical_ner.errors import ConfigurationError
 from clinical_ner.nn.features import CharVocabulary, length_sorted_batches, make_batch
 from clinical_ner.nn.precision import measured_precision
 from clinical_ner.nn.tagger import BiLstmCnnCrf
 from clinical_ner.resources import CorruptModelError, resolve, verify, write_model_folder
+from clinical_ner.stage import Param, Row, Transformer
 
 CONFIG_FILE = "config.json"
 LABELS_FILE = "labels.json"

@@ -47,7 +47,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from clinical_ner.annotation import Annotation, AnnotatorType
-from clinical_ner.annotators.base import Param, Transformer
 from clinical_ner.annotators.section_lexicon import (
     NOT_HEADER,
     OTHER,
@@ -61,6 +60,7 @@ from clinical_ner.annotators.section_lexicon import (
     normalize_header,
 )
 from clinical_ner.errors import ConfigurationError
+from clinical_ner.stage import Param, Transformer
 
 # A colon header: a boundary, up to 8 spaces/commas, an optional list number, the phrase
 # (a letter, then at most 79 characters without a line break, period or colon), the colon.

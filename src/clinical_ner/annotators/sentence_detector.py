@@ -46,9 +46,9 @@ from collections.abc import Iterable, Sequence
 
 from clinical_ner.annotation import Annotation, AnnotatorType
 from clinical_ner.annotators import abbreviations
-from clinical_ner.annotators.base import Param, Row, Stage, Transformer
 from clinical_ner.annotators.section_detector import sentence_cuts
 from clinical_ner.errors import ConfigurationError
+from clinical_ner.stage import Param, Row, Stage, Transformer
 
 NEWLINE_MODES = ("smart", "always", "never")
 CUSTOM_BOUNDS_STRATEGIES = ("none", "append", "prepend")

@@ -36,8 +36,8 @@ from typing import Any
 
 from clinical_ner.annotation import Annotation, AnnotatorType
 from clinical_ner.annotators import abbreviations
-from clinical_ner.annotators.base import Estimator, Param, Transformer
 from clinical_ner.errors import ConfigurationError
+from clinical_ner.stage import Estimator, Param, Transformer
 
 # Combining marks (U+0300-U+036F) are part of the word they follow ("cafe\u0301").
 _W = r"[\w\u0300-\u036f]"

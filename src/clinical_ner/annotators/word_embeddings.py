@@ -15,11 +15,11 @@ from pathlib import Path
 import numpy as np
 
 from clinical_ner.annotation import Annotation, AnnotatorType
-from clinical_ner.annotators.base import Param, Transformer
 from clinical_ner.embeddings.store import UNKNOWN_ROW, WordVectorStore
 from clinical_ner.errors import ClinicalNerError, ConfigurationError
 from clinical_ner.resources import CorruptModelError, resolve, write_model_folder
 from clinical_ner.resources import verify as verify_folder
+from clinical_ner.stage import Param, Transformer
 
 STORE_FOLDER = "store"
 

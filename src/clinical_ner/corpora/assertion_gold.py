@@ -59,17 +59,17 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from clinical_ner.annotators.assertion_lexicon import (
+from clinical_ner.corpora.brat import BratDocument, BratEntity, brat_to_document, read_brat_dir
+from clinical_ner.corpora.chia import map_chia
+from clinical_ner.corpora.document import CorpusDocument, UnknownCorpusError, corpus_folder
+from clinical_ner.corpora.maccrobat import map_maccrobat
+from clinical_ner.labels import (
     ABSENT,
     HYPOTHETICAL,
     POSSIBLE,
     PRESENT,
     SOMEONE_ELSE,
 )
-from clinical_ner.corpora.brat import BratDocument, BratEntity, brat_to_document, read_brat_dir
-from clinical_ner.corpora.chia import map_chia
-from clinical_ner.corpora.document import CorpusDocument, UnknownCorpusError, corpus_folder
-from clinical_ner.corpora.maccrobat import map_maccrobat
 
 #: The attribute key the gold class is written to.
 ASSERTION_KEY = "assertion"

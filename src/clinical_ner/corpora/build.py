@@ -25,11 +25,8 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import random
 import re
-import shutil
-import tempfile
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -41,6 +38,7 @@ from clinical_ner.corpora.card import write_card
 from clinical_ner.corpora.conll import ConllDocument, document_to_conll, format_conll
 from clinical_ner.corpora.document import CorpusDocument, NoCorpusFilesError
 from clinical_ner.corpora.registry import read
+from clinical_ner.io import atomic_write_folder, atomic_write_text
 
 logger = logging.getLogger(__name__)
 
@@ -123,21 +121,8 @@ def convert_corpus(corpus_name: str, data_path: str | Path, out_file: str | Path
         counts.update(doc_counts)
     out_file = Path(out_file)
     out_file.parent.mkdir(parents=True, exist_ok=True)
-    _atomic_write(out_file, format_conll(conll))
+    atomic_write_text(out_file, format_conll(conll))
     return counts
-
-
-def _atomic_write(path: Path, content: str) -> None:
-    """Write via a temp file in the same folder, then rename, so readers never see half."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(fd, "w", newline="", encoding="utf-8") as handle:
-            handle.write(content)
-        os.chmod(tmp, 0o644)  # mkstemp creates 0600; corpus files are meant to be shared
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _jsonl(docs: list[CorpusDocument]) -> str:
@@ -192,20 +177,8 @@ def build_corpus(data_dir: str | Path, out_dir: str | Path, seed: int = 13) -> d
         NoCorpusFilesError: neither MACCROBAT nor Chia is under ``data_dir``.
     """
     data_dir, out_dir = Path(data_dir), Path(out_dir)
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
-    try:
-        stats = _build_into(data_dir, staging, seed)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    old = None
-    if out_dir.exists():
-        old = out_dir.with_name(f".{out_dir.name}.old-{os.getpid()}")
-        out_dir.rename(old)
-    staging.rename(out_dir)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+    stats = atomic_write_folder(out_dir, lambda staging: _build_into(data_dir, staging, seed),
+                                overwrite=True)
     logger.info("corpus built in %s: %s", out_dir, stats["main"])
     return stats
 
@@ -241,8 +214,8 @@ def _build_into(data_dir: Path, out_dir: Path, seed: int) -> dict[str, Any]:
             if name in MAIN_CORPORA:
                 main[split].extend(zip(split_docs, conll, strict=True))
             # Per-corpus files too, so every corpus can be scored on its own.
-            _atomic_write(out_dir / f"{name}.{split}.conll", format_conll(conll))
-            _atomic_write(out_dir / f"{name}.{split}.jsonl", _jsonl(split_docs))
+            atomic_write_text(out_dir / f"{name}.{split}.conll", format_conll(conll))
+            atomic_write_text(out_dir / f"{name}.{split}.jsonl", _jsonl(split_docs))
         stats["corpora"][name] = corpus_stats
     if all(name in stats["missing"] for name in MAIN_CORPORA):
         raise NoCorpusFilesError(
@@ -251,10 +224,10 @@ def _build_into(data_dir: Path, out_dir: Path, seed: int) -> dict[str, Any]:
         )
     for split in SPLITS:
         pairs = sorted(main[split], key=lambda p: (p[0].source, p[0].id))
-        _atomic_write(out_dir / f"{split}.conll", format_conll([c for _, c in pairs]))
-        _atomic_write(out_dir / f"{split}.jsonl", _jsonl([d for d, _ in pairs]))
+        atomic_write_text(out_dir / f"{split}.conll", format_conll([c for _, c in pairs]))
+        atomic_write_text(out_dir / f"{split}.jsonl", _jsonl([d for d, _ in pairs]))
     stats["main"] = _main_totals(stats)
-    _atomic_write(out_dir / "stats.json", json.dumps(stats, indent=2, sort_keys=True) + "\n")
+    atomic_write_text(out_dir / "stats.json", json.dumps(stats, indent=2, sort_keys=True) + "\n")
     write_card(out_dir)
     return stats
 

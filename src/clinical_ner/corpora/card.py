@@ -8,7 +8,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-LABELS = ("PROBLEM", "TEST", "TREATMENT")
+from clinical_ner.labels import ENTITY_TYPES as LABELS
+
 SPLITS = ("train", "dev", "test")
 MAIN_CORPORA = ("maccrobat", "chia", "mtsamples")
 

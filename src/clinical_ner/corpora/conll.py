@@ -26,10 +26,14 @@ from clinical_ner.corpora.document import (
     GoldSpan,
     NoCorpusFilesError,
 )
-from clinical_ner.tags import chunk_spans
+from clinical_ner.labels import OUTSIDE
+
+# Tag <-> chunk conversion lives in clinical_ner.tags; these names are re-exported for
+# code that imported them from here.
+from clinical_ner.tags import chunk_spans as tags_to_spans
+from clinical_ner.tags import spans_to_tags
 
 DOCSTART = "-DOCSTART-"
-OUTSIDE = "O"
 
 
 @dataclass(slots=True)
@@ -96,32 +100,6 @@ def read_conll_file(path: str | Path) -> list[ConllDocument]:
     """Read one CoNLL file (UTF-8)."""
     path = Path(path)
     return parse_conll(read_text(path), name=path.stem)
-
-
-def tags_to_spans(tags: Sequence[str]) -> list[tuple[int, int, str]]:
-    """Entities in a tag sequence as ``(first token, last token, label)``, inclusive
-    (IOB1, IOB2 or BIOES; see :func:`clinical_ner.tags.chunk_spans`)."""
-    return chunk_spans(tags)
-
-
-def spans_to_tags(
-    n_tokens: int, spans: Iterable[tuple[int, int, str]], scheme: str = "IOB2"
-) -> list[str]:
-    """Tags for ``n_tokens`` tokens from non-overlapping ``(first, last, label)`` token
-    spans (inclusive), in ``"IOB2"`` or ``"IOB1"``."""
-    if scheme not in ("IOB1", "IOB2"):
-        raise ValueError(f"unknown tag scheme {scheme!r}; use 'IOB1' or 'IOB2'")
-    tags = [OUTSIDE] * n_tokens
-    previous_end, previous_label = -2, ""
-    for first, last, label in sorted(spans):
-        opener = "B"
-        if scheme == "IOB1" and not (previous_end == first - 1 and previous_label == label):
-            opener = "I"
-        tags[first] = f"{opener}-{label}"
-        for i in range(first + 1, last + 1):
-            tags[i] = f"I-{label}"
-        previous_end, previous_label = last, label
-    return tags
 
 
 def conll_to_document(doc: ConllDocument, source: str = "conll") -> CorpusDocument:

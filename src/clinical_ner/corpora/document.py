@@ -14,12 +14,14 @@ from pathlib import Path
 from typing import Any
 
 from clinical_ner.errors import ClinicalNerError
+from clinical_ner.labels import ENTITY_TYPES
+from clinical_ner.labels import PROBLEM as PROBLEM
+from clinical_ner.labels import TEST as TEST
+from clinical_ner.labels import TREATMENT as TREATMENT
 
-PROBLEM = "PROBLEM"
-TEST = "TEST"
-TREATMENT = "TREATMENT"
-#: The three labels of ``ner_clinical``.
-CLINICAL_LABELS: frozenset[str] = frozenset({PROBLEM, TEST, TREATMENT})
+#: The three labels of ``ner_clinical`` as a set (``PROBLEM`` and the others are
+#: re-exported from :mod:`clinical_ner.labels` for old imports).
+CLINICAL_LABELS: frozenset[str] = frozenset(ENTITY_TYPES)
 
 
 class CorpusError(ClinicalNerError):

@@ -25,19 +25,18 @@ reader never sees a half-written store.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
-import shutil
-import tempfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from clinical_ner.errors import ClinicalNerError
+from clinical_ner.errors import ClinicalNerError, InputError
+from clinical_ner.io import atomic_write_folder
+from clinical_ner.io import file_sha256 as file_sha256  # re-exported: its old home
 
 FORMAT_VERSION = 1
 VECTORS_FILE = "vectors.npy"
@@ -62,14 +61,6 @@ def lookup_key(token: str) -> str:
     return token.lower()
 
 
-def file_sha256(path: str | os.PathLike, chunk_size: int = 1 << 20) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        while chunk := handle.read(chunk_size):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 class WordVectorStore:
     """Vocabulary + float16 matrix with the OOV policy described in the module docstring.
 
@@ -89,14 +80,14 @@ class WordVectorStore:
         ``vocab`` must already be lowercased and unique; use `from_vectors` otherwise.
         """
         if vectors.ndim != 2 or vectors.shape[0] != len(vocab) + 1:
-            raise ValueError(
+            raise InputError(
                 f"vectors must be [len(vocab) + 1, dim] = [{len(vocab) + 1}, dim], "
                 f"got {vectors.shape}"
             )
         self.vocab = list(vocab)
         self._index = {token: row for row, token in enumerate(self.vocab, start=1)}
         if len(self._index) != len(self.vocab):
-            raise ValueError("vocabulary entries must be unique")
+            raise InputError("vocabulary entries must be unique")
         self.vectors = vectors
         self.method = method
         self.training = dict(training or {})
@@ -121,7 +112,7 @@ class WordVectorStore:
         vectors = np.asarray(vectors)
         words = list(words)
         if vectors.ndim != 2 or vectors.shape[0] != len(words):
-            raise ValueError(f"got {len(words)} words but vectors of shape {vectors.shape}")
+            raise InputError(f"got {len(words)} words but vectors of shape {vectors.shape}")
         dim = vectors.shape[1]
         kept_rows, vocab, seen = [], [], set()
         for row, word in enumerate(words):
@@ -129,7 +120,7 @@ class WordVectorStore:
             if key in seen:
                 continue
             if "\n" in key or "\r" in key or not key:
-                raise ValueError(f"cannot store token {word!r}: empty or contains a line break")
+                raise InputError(f"cannot store token {word!r}: empty or contains a line break")
             seen.add(key)
             vocab.append(key)
             kept_rows.append(row)
@@ -184,12 +175,7 @@ class WordVectorStore:
 
         Raises FileExistsError if ``directory`` exists and ``overwrite`` is False.
         """
-        target = Path(directory)
-        if target.exists() and not overwrite:
-            raise FileExistsError(f"{target} exists; pass overwrite=True to replace it")
-        target.parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.tmp-"))
-        try:
+        def write(staging: Path) -> None:
             np.save(staging / VECTORS_FILE, np.ascontiguousarray(self.vectors, dtype=np.float16))
             with open(staging / VOCAB_FILE, "w", encoding="utf-8", newline="") as handle:
                 handle.write("\n".join(self.vocab))
@@ -210,11 +196,9 @@ class WordVectorStore:
             with open(staging / META_FILE, "w", encoding="utf-8") as handle:
                 json.dump(meta, handle, indent=2, sort_keys=True)
                 handle.write("\n")
-            _replace_directory(staging, target)
-        except BaseException:
-            shutil.rmtree(staging, ignore_errors=True)
-            raise
-        return target
+
+        atomic_write_folder(directory, write, overwrite=overwrite)
+        return Path(directory)
 
     @classmethod
     def load(cls, directory: str | os.PathLike, verify: bool = True) -> WordVectorStore:
@@ -259,24 +243,3 @@ class WordVectorStore:
         return cls(
             vocab, vectors, method=meta.get("method", "unknown"), training=meta.get("training")
         )
-
-
-def _replace_directory(staging: Path, target: Path) -> None:
-    """Move ``staging`` to ``target``, replacing any existing folder.
-
-    ``os.replace`` cannot replace a non-empty folder, so an old ``target`` is first renamed
-    aside and deleted only after the new one is in place; if the second rename fails, the
-    old folder is put back.
-    """
-    if not target.exists():
-        os.replace(staging, target)
-        return
-    backup = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.old-"))
-    backup.rmdir()
-    os.replace(target, backup)
-    try:
-        os.replace(staging, target)
-    except BaseException:
-        os.replace(backup, target)
-        raise
-    shutil.rmtree(backup, ignore_errors=True)

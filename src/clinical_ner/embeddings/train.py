@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from clinical_ner.embeddings.store import WordVectorStore, lookup_key, normalize_digits
+from clinical_ner.errors import ConfigurationError, InputError, ResourceNotFoundError
 
 METHODS = ("word2vec", "fasttext")
 # gensim silently truncates longer "sentences" to this many tokens (MAX_WORDS_IN_BATCH),
@@ -88,7 +89,7 @@ def train_embeddings(
         overwrite: replace an existing ``out_dir``.
     """
     if method not in METHODS:
-        raise ValueError(f"method must be one of {METHODS}, not {method!r}")
+        raise ConfigurationError(f"method must be one of {METHODS}, not {method!r}")
     try:
         from gensim.models import FastText, Word2Vec
     except ImportError as error:  # pragma: no cover - depends on the environment
@@ -97,7 +98,7 @@ def train_embeddings(
         ) from error
     corpus = tokenized_corpus(texts, tokenize)
     if not corpus:
-        raise ValueError("no tokens to train on: texts is empty or tokenize returns nothing")
+        raise InputError("no tokens to train on: texts is empty or tokenize returns nothing")
     parameters: dict[str, Any] = {
         "vector_size": dim,
         "window": window,
@@ -115,7 +116,7 @@ def train_embeddings(
         model = model_class(sentences=corpus, **parameters)
     except RuntimeError as error:
         # gensim raises this when min_count leaves no word at all.
-        raise ValueError(
+        raise ConfigurationError(
             f"gensim could not train: {error} (is min_count={min_count} too high?)"
         ) from error
     keyed = model.wv
@@ -159,7 +160,7 @@ def mtsamples_texts(path: str | os.PathLike, skip_empty: bool = True,
     """
     path = Path(path)
     if not path.is_file():
-        raise FileNotFoundError(
+        raise ResourceNotFoundError(
             f"{path} not found: pass the MTSamples CSV (mtsamples.csv with a 'transcription' column)"
         )
     seen: set[str] = set()
@@ -167,7 +168,7 @@ def mtsamples_texts(path: str | os.PathLike, skip_empty: bool = True,
     with open(path, encoding="utf-8", newline="") as handle:
         reader = csv.DictReader(handle)
         if reader.fieldnames is None or "transcription" not in reader.fieldnames:
-            raise ValueError(f"{path} has no 'transcription' column (columns: {reader.fieldnames})")
+            raise InputError(f"{path} has no 'transcription' column (columns: {reader.fieldnames})")
         rows = list(reader)
     exclude = set(exclude_ids)
     excluded = {row["transcription"] for row in rows if row.get("note_id") in exclude}

@@ -27,10 +27,10 @@ from collections.abc import Iterable, Sequence
 import torch
 from torch import nn
 
+from clinical_ner.labels import OUTSIDE as OUTSIDE_LABEL
+
 FORBIDDEN_SCORE = -1.0e4
 """Log-potential added to forbidden transitions and to tags outside a token's allowed set."""
-
-OUTSIDE_LABEL = "O"
 
 
 def split_bio_label(label: str) -> tuple[str, str | None]:

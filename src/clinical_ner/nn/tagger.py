@@ -13,7 +13,6 @@ rebuilds it and `load_weights()` fills it from a safetensors file. Nothing is pi
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +23,7 @@ from safetensors.torch import load_file, save_file
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
+from clinical_ner.io import atomic_write_file
 from clinical_ner.nn.char_encoder import CharCnnEncoder
 from clinical_ner.nn.crf import ConstrainedCrf
 from clinical_ner.nn.features import Casing, TaggerBatch
@@ -168,16 +168,9 @@ class BiLstmCnnCrf(nn.Module):
         tensors = {
             name: tensor.detach().cpu().contiguous() for name, tensor in self.state_dict().items()
         }
-        handle, temp_name = tempfile.mkstemp(
-            dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"
+        atomic_write_file(
+            path, lambda temp: save_file(tensors, str(temp), metadata={"format": "pt"})
         )
-        os.close(handle)
-        try:
-            save_file(tensors, temp_name, metadata={"format": "pt"})
-            os.replace(temp_name, path)
-        except BaseException:
-            Path(temp_name).unlink(missing_ok=True)
-            raise
 
     def load_weights(self, path: str | os.PathLike, strict: bool = True) -> None:
         """Fill this network from a safetensors file written by `save_weights`."""

@@ -23,10 +23,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from clinical_ner.errors import ClinicalNerError, ConfigurationError
+
 RunBatch = Callable[[list[str]], list[Any]]
 
 
-class QueueFullError(RuntimeError):
+class QueueFullError(ClinicalNerError, RuntimeError):
     """More texts are waiting than ``max_queue_texts``."""
 
 
@@ -70,7 +72,7 @@ class MicroBatcher:
         max_queue_texts: int = 4096,
     ) -> None:
         if max_batch_texts < 1 or max_wait_ms < 0 or max_queue_texts < 1:
-            raise ValueError("max_batch_texts and max_queue_texts >= 1, max_wait_ms >= 0")
+            raise ConfigurationError("max_batch_texts and max_queue_texts >= 1, max_wait_ms >= 0")
         self.run_batch = run_batch
         self.max_batch_texts = max_batch_texts
         self.max_wait = max_wait_ms / 1000.0

@@ -42,22 +42,42 @@ def serve_command(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> in
     return 0
 
 
+def _number(kind: type, low: float, high: float | None = None, above: bool = False):
+    """An argparse type: a ``kind`` (int or float) from ``low`` (or above it, with
+    ``above``) up to ``high``; anything else is a one-line usage error, not a server that
+    starts and then fails every request."""
+
+    def parse(text: str):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+        fits = (value > low if above else value >= low) and (high is None or value <= high)
+        if not fits:  # also NaN, which compares false with everything
+            bound = f"above {low}" if above else f"at least {low}"
+            bound += f" and at most {high}" if high is not None else ""
+            raise argparse.ArgumentTypeError(f"must be {bound}, not {text}")
+        return value
+
+    return parse
+
+
 def add_serve_command(commands: argparse._SubParsersAction) -> None:
     """Register ``serve`` on the main parser's subcommands."""
     serve = commands.add_parser(
         "serve", help="run the REST service and demo page (needs the 'server' extra)"
     )
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
-    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--port", type=_number(int, 0, 65535), default=8000)
     serve.add_argument("--model", default="ner_clinical", help="pretrained model name or folder")
-    serve.add_argument("--max-body-bytes", type=int, default=1_000_000,
+    serve.add_argument("--max-body-bytes", type=_number(int, 1), default=1_000_000,
                        help="larger request bodies get 413 (default 1000000)")
-    serve.add_argument("--max-texts", type=int, default=64, help="most texts per request")
-    serve.add_argument("--timeout", type=float, default=30.0,
+    serve.add_argument("--max-texts", type=_number(int, 1), default=64, help="most texts per request")
+    serve.add_argument("--timeout", type=_number(float, 0, above=True), default=30.0,
                        help="seconds before a request gets 504 (default 30)")
-    serve.add_argument("--batch-size", type=int, default=32,
+    serve.add_argument("--batch-size", type=_number(int, 1), default=32,
                        help="most texts in one model call; concurrent requests share calls")
-    serve.add_argument("--batch-wait-ms", type=float, default=5.0,
+    serve.add_argument("--batch-wait-ms", type=_number(float, 0), default=5.0,
                        help="how long an idle model waits to fill a batch (default 5)")
     serve.add_argument("--log-level", default="info",
                        choices=("critical", "error", "warning", "info", "debug"))

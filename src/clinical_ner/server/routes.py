@@ -19,6 +19,7 @@ from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from clinical_ner.errors import ClinicalNerError
 from clinical_ner.records import text_record
 from clinical_ner.server import page
 from clinical_ner.server.batching import QueueFullError
@@ -33,7 +34,7 @@ from clinical_ner.server.schemas import (
 logger = logging.getLogger("clinical_ner.server")
 
 
-class ApiError(Exception):
+class ApiError(ClinicalNerError):
     """An error answer: HTTP ``status``, a stable ``code`` and a message that says what to do."""
 
     def __init__(self, status: int, code: str, message: str, headers: dict[str, str] | None = None):

@@ -20,7 +20,7 @@ from pydantic import (
     model_validator,
 )
 
-from clinical_ner.annotators.assertion_lexicon import ASSERTION_CLASSES
+from clinical_ner.labels import ASSERTION_CLASSES
 
 
 def _known_status(value: str) -> str:

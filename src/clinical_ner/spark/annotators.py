@@ -18,8 +18,8 @@ from typing import Any, ClassVar
 from pyspark.ml import Estimator, Transformer
 from pyspark.sql import DataFrame
 
+from clinical_ner import stage as local_base
 from clinical_ner.annotators import assertion as local_assertion
-from clinical_ner.annotators import base as local_base
 from clinical_ner.annotators import document_assembler as local_document_assembler
 from clinical_ner.annotators import ner_converter as local_ner_converter
 from clinical_ner.annotators import ner_dl as local_ner_dl

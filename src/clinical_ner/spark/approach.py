@@ -5,7 +5,7 @@
 Rows stream to the driver partition by partition (``toLocalIterator``) and are turned into
 training sentences as they arrive; only the sentences (token strings and tags) and one
 vector per distinct word are kept, never the DataFrame itself. The trained network is the
-local :class:`~clinical_ner.annotators.ner_dl_approach.NerDLApproach`'s.
+local :class:`~clinical_ner.training.ner_dl_approach.NerDLApproach`'s.
 
 ``setTestDataset`` takes Spark NLP's parquet path (read with ``spark.read`` when training
 starts) or a DataFrame; the other Spark NLP settings, and the validation of all of them,
@@ -22,13 +22,13 @@ from pyspark.errors import AnalysisException
 from pyspark.ml import Estimator, Transformer
 from pyspark.sql import DataFrame, SparkSession
 
-from clinical_ner.annotators import ner_dl_approach as local_approach
-from clinical_ner.annotators.base import Row
 from clinical_ner.errors import ConfigurationError, InputError
 from clinical_ner.spark.annotators import NerDLModel
 from clinical_ner.spark.params import LocalParams
 from clinical_ner.spark.persistence import Persistable
 from clinical_ner.spark.schema import from_struct_rows
+from clinical_ner.stage import Row
+from clinical_ner.training import ner_dl_approach as local_approach
 
 
 class StreamedRows:

@@ -42,7 +42,8 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql.types import StructType
 
 from clinical_ner.errors import ConfigurationError
-from clinical_ner.resources import METADATA_FILE, file_sha256
+from clinical_ner.io import file_sha256
+from clinical_ner.resources import METADATA_FILE
 from clinical_ner.spark.schema import annotation_field, is_annotation_field
 from clinical_ner.spark.worker import plan_key, run_plan
 

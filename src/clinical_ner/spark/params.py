@@ -23,7 +23,7 @@ from typing import Any, ClassVar
 
 from pyspark.ml.param import Param, Params
 
-from clinical_ner.annotators.base import Stage
+from clinical_ner.stage import Stage
 
 #: pyspark names a Spark stage must not shadow.
 _RESERVED = frozenset(dir(Params)) | {"transform", "fit", "write", "read", "save", "load"}

@@ -24,11 +24,11 @@ from pyspark.ml import PipelineModel as SparkPipelineModel
 from pyspark.sql import DataFrame
 
 from clinical_ner import pretrained_pipeline as local
-from clinical_ner.annotators.base import Stage
 from clinical_ner.errors import ConfigurationError
 from clinical_ner.pipeline import PipelineModel as LocalPipelineModel
 from clinical_ner.spark.light_pipeline import LightPipeline
 from clinical_ner.spark.params import LocalParams
+from clinical_ner.stage import Stage
 
 
 def to_spark(model: LocalPipelineModel, folders: dict[int, Path] | None = None) -> SparkPipelineModel:

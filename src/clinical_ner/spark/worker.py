@@ -34,13 +34,14 @@ from typing import Any
 
 import pyarrow as pa
 
-from clinical_ner.annotators.base import Row, Transformer
 from clinical_ner.annotators.sentence_detector import explodes
 from clinical_ner.errors import ModelLoadError, ResourceNotFoundError
 from clinical_ner.gc_pause import gc_paused
+from clinical_ner.io import file_sha256
 from clinical_ner.parallelism import set_torch_threads, spark_task_threads
-from clinical_ner.resources import CorruptModelError, file_sha256
+from clinical_ner.resources import CorruptModelError
 from clinical_ner.spark.schema import from_arrow, to_arrow
+from clinical_ner.stage import Row, Transformer
 
 _MODELS: dict[tuple[str, str], Transformer] = {}
 _STAGES: dict[str, list[Transformer]] = {}

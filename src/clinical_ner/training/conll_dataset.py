@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from clinical_ner.annotation import Annotation, AnnotatorType
-from clinical_ner.annotators.base import Row
 from clinical_ner.corpora.conll import ConllDocument, read_conll_file
+from clinical_ner.stage import Row
 from clinical_ner.training.data import TaggedSentence, to_iob2
 
 

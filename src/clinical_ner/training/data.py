@@ -11,9 +11,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from clinical_ner.errors import InputError
+from clinical_ner.labels import ENTITY_TYPES, OUTSIDE
 from clinical_ner.tags import to_iob2
 
-ENTITY_TYPES = ("PROBLEM", "TEST", "TREATMENT")
 __all__ = ["ENTITY_TYPES", "TaggedSentence", "entity_types", "labels_for", "to_iob2"]
 
 
@@ -36,12 +37,12 @@ class TaggedSentence:
 
     def __post_init__(self) -> None:
         if len(self.tokens) != len(self.tags):
-            raise ValueError(f"{len(self.tokens)} tokens but {len(self.tags)} tags")
+            raise InputError(f"{len(self.tokens)} tokens but {len(self.tags)} tags")
 
 
 def labels_for(types: Iterable[str]) -> list[str]:
     """The tag list of a model: ``O`` then ``B-X``, ``I-X`` for each type, sorted."""
-    labels = ["O"]
+    labels = [OUTSIDE]
     for entity_type in sorted(set(types)):
         labels += [f"B-{entity_type}", f"I-{entity_type}"]
     return labels
@@ -49,4 +50,4 @@ def labels_for(types: Iterable[str]) -> list[str]:
 
 def entity_types(sentences: Iterable[TaggedSentence]) -> set[str]:
     """Every entity type that occurs in the tags."""
-    return {tag[2:] for s in sentences for tag in s.tags if tag != "O"}
+    return {tag[2:] for s in sentences for tag in s.tags if tag != OUTSIDE}

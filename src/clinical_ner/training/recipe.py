@@ -47,7 +47,7 @@ def load_recipe(path: str | Path) -> dict[str, Any]:
         )
     try:
         recipe = json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
+    except ValueError as exc:  # JSONDecodeError, or UnicodeDecodeError for a binary file
         raise ClinicalNerError(f"recipe {path} is not valid JSON: {exc}") from None
     validate_recipe(recipe, source=f"recipe {path}")
     return recipe

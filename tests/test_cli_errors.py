@@ -28,10 +28,14 @@ def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
 
 @pytest.fixture(scope="module")
 def work(tmp_path_factory) -> Path:
-    """A folder with a recipe that is not JSON, a one-document brat corpus, an empty
-    folder, and a plain file where a folder is expected."""
+    """A folder with a recipe that is not JSON, two recipes with a bad training setting, a
+    one-document brat corpus, an empty folder, and a plain file where a folder is expected."""
     root = tmp_path_factory.mktemp("cli-errors")
     (root / "recipe.json").write_text("{ not json", encoding="utf-8")
+    (root / "bad_metric.json").write_text(
+        '{"embeddings": {}, "training": {"best_model_metric": "median"}}', encoding="utf-8")
+    (root / "bad_setting.json").write_text(
+        '{"embeddings": {}, "training": {"epochs": 3}}', encoding="utf-8")
     brat = root / "brat"
     brat.mkdir()
     (brat / "note.txt").write_text("Chest pain.\n", encoding="utf-8")
@@ -58,6 +62,12 @@ CASES = {
                                "{w}/empty", "--out", "{w}/out"], "recipe /nonexistent/recipe.json"),
     "train, recipe not JSON": (["train", "--config", "{w}/recipe.json", "--data", "{w}/empty",
                                 "--out", "{w}/out"], "is not valid JSON"),
+    "train, bad best_model_metric": (["train", "--config", "{w}/bad_metric.json", "--data",
+                                      "{w}/empty", "--out", "{w}/out"],
+                                     "best_model_metric must be 'micro' or 'macro', not 'median'"),
+    "train, unknown training setting": (["train", "--config", "{w}/bad_setting.json", "--data",
+                                         "{w}/empty", "--out", "{w}/out"],
+                                        "unknown key 'epochs' in \"training\""),
     "models, unknown flag": (["models", "--bogus"], "unrecognized arguments: --bogus"),
     "corpus build, missing data": (["corpus", "build", "--data", "/nonexistent", "--out",
                                     "{w}/build"], "/nonexistent"),

@@ -283,9 +283,10 @@ def test_openapi_and_offline_docs(client):
     schema = client.get("/openapi.json").json()
     assert set(schema["paths"]) >= {"/v1/annotate", "/healthz", "/readyz", "/v1/models"}
     assert "413" in schema["paths"]["/v1/annotate"]["post"]["responses"]
-    for page in ("/docs", "/redoc"):
+    for page, script in (("/docs", "/docs-assets/swagger-ui-bundle.js"),
+                         ("/redoc", "/docs-assets/redoc.standalone.js")):
         html = client.get(page).text
-        assert "/docs-assets/" in html
+        assert script in html and "clinical-ner API" in html, page
         # nothing is loaded from another origin (air-gapped hospital networks)
         assert not re.search(r"""(src|href)=["']?(https?:)?//""", html), page
         assert "fonts.googleapis" not in html
@@ -298,8 +299,10 @@ def test_docs_without_the_offline_assets_say_so(toy_model_dir, monkeypatch):
 
     monkeypatch.setattr(app_module, "_offline_docs_assets", lambda: {})
     with TestClient(create_app(toy_model_dir)) as client:
-        html = client.get("/docs").text
-        assert "pip install fastapi-offline" in html and "/openapi.json" in html
+        for page, tool in (("/docs", "Swagger UI"), ("/redoc", "ReDoc")):
+            html = client.get(page).text
+            assert f"{tool} is not available" in html, page
+            assert "pip install fastapi-offline" in html and "/openapi.json" in html
         assert client.get("/openapi.json").status_code == 200
 
 

@@ -85,3 +85,12 @@ def test_serve_flags_reach_the_app(toy_model_dir, monkeypatch):
         assert client.post("/v1/annotate", json={"texts": ["a", "b", "c"]}).status_code == 422
         assert client.post("/v1/annotate", json={"text": "x" * 400}).status_code == 413
         assert client.post("/v1/annotate", json={"texts": ["fever .", "cough ."]}).status_code == 200
+
+
+def test_serve_flag_defaults_are_the_service_limits():
+    from clinical_ner.cli import build_parser
+
+    args = build_parser().parse_args(["serve"])
+    # the documented defaults (README, ServiceLimits), written out here
+    assert (args.max_body_bytes, args.max_texts, args.timeout, args.batch_size,
+            args.batch_wait_ms) == (1_000_000, 64, 30.0, 32, 5.0)

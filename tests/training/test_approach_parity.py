@@ -196,7 +196,7 @@ def test_best_epoch_is_chosen_by_the_metric_on_the_test_data(toy_data, metric):
         best_so_far = max(best_so_far, score)
     assert trainer.evaluate(test)["strict"][metric]["f1"] == pytest.approx(max(scores))
     assert "test strict micro-F1" in logs[0].summary()
-    with pytest.raises(ValueError, match="best_model_metric"):
+    with pytest.raises(ConfigurationError, match="best_model_metric must be 'micro' or 'macro', not 'f1'"):
         Trainer(TrainingConfig(best_model_metric="f1"), train, store)
 
 

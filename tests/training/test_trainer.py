@@ -1,7 +1,9 @@
 """The trainer learns, is deterministic, logs per epoch, and resumes from checkpoints."""
 
+import pytest
 import torch
 
+from clinical_ner.errors import ConfigurationError, InputError
 from clinical_ner.training.data import TaggedSentence, labels_for, to_iob2
 from clinical_ner.training.trainer import Trainer, TrainingConfig
 
@@ -55,12 +57,18 @@ def test_resume_after_interruption_matches_an_uninterrupted_run(toy_data, tmp_pa
 def test_other_run_in_checkpoint_folder_is_refused(toy_data, tmp_path):
     list(trainer(toy_data, tmp_path / "ckpt", max_epochs=1).run())
     other = trainer(toy_data, tmp_path / "ckpt", max_epochs=1, lstm_hidden=8)
-    try:
+    with pytest.raises(ConfigurationError, match="holds a checkpoint of a different run"):
         list(other.run())
-    except ValueError as exc:
-        assert "different run" in str(exc)
-    else:
-        raise AssertionError("a checkpoint of another run was used")
+
+
+def test_user_errors_are_library_errors(toy_data):
+    """Each is a ``ClinicalNerError`` (one line from the CLI) and still a ``ValueError``."""
+    _, _, store = toy_data
+    with pytest.raises(ConfigurationError, match=r"unknown training settings \['epochs'\]"):
+        TrainingConfig.from_dict({"lr": 0.1, "epochs": 3})
+    with pytest.raises(InputError, match="no training sentences"):
+        Trainer(TrainingConfig(), [], store)
+    assert issubclass(ConfigurationError, ValueError) and issubclass(InputError, ValueError)
 
 
 def test_partial_labels_do_not_teach_o_for_unknown_types(toy_data):

@@ -36,9 +36,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from pathlib import Path
 
-from clinical_ner.annotators.lexicon_file import lexicon_rows, read_lexicon_file
+from clinical_ner.annotators.lexicon_file import LexiconFile
 from clinical_ner.errors import ConfigurationError
 
 # The assertion classes live in clinical_ner.labels; re-exported for old imports.
@@ -116,26 +115,18 @@ def make_rule(phrase: str, category: str, direction: str = "forward",
     return LexiconRule(phrase, category, direction, size)
 
 
-def parse_lexicon(content: str, source: str = "lexicon") -> list[LexiconRule]:
-    """Rules of a lexicon file's content (format in the module docstring).
-
-    Raises:
-        LexiconFormatError: naming ``source`` and the line number of the first bad line.
-    """
-    rows = lexicon_rows(content, source, (3, 4), "phrase, category, direction[, window]",
-                        LexiconFormatError)
-    return [make_rule(*fields, where=where) for where, fields in rows]  # type: ignore[misc]  # a row of 3-4 fields, checked by lexicon_rows
-
-
-def bundled_lexicon_path() -> Path:
-    """The lexicon shipped in the package."""
-    return Path(__file__).resolve().parent.parent / "data" / "assertion_lexicon.tsv"
-
-
-def load_lexicon(path: str | Path | None = None) -> list[LexiconRule]:
-    """Rules of the lexicon file at ``path`` (the bundled one when ``None``)."""
-    path = Path(path) if path is not None else bundled_lexicon_path()
-    return parse_lexicon(read_lexicon_file(path, "assertion lexicon", LexiconFormatError), str(path))
+#: The lexicon file format (module docstring): its rules, each checked by ``make_rule``; a bad
+#: line raises :class:`LexiconFormatError` naming the file and the line.
+_RULES_FILE: LexiconFile[LexiconRule] = LexiconFile(
+    "assertion lexicon", "assertion_lexicon.tsv", (3, 4),
+    "phrase, category, direction[, window]", LexiconFormatError, make_rule,
+)
+#: ``parse_lexicon(content, source="lexicon")``: the rules of a file's content.
+parse_lexicon = _RULES_FILE.parse
+#: ``bundled_lexicon_path()``: the file shipped in the package.
+bundled_lexicon_path = _RULES_FILE.bundled_path
+#: ``load_lexicon(path=None)``: the rules of the file at ``path`` (the bundled one when None).
+load_lexicon = _RULES_FILE.load
 
 
 def format_lexicon(rules: list[LexiconRule]) -> str:

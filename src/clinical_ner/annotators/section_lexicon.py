@@ -25,9 +25,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 
-from clinical_ner.annotators.lexicon_file import lexicon_rows, read_lexicon_file
+from clinical_ner.annotators.lexicon_file import LexiconFile
 from clinical_ner.errors import ConfigurationError
 
 SECTION = "section"
@@ -85,25 +84,18 @@ def make_entry(variant: str, name: str, kind: str = SECTION, where: str = "entry
     return SectionEntry(variant, name, kind)
 
 
-def parse_lexicon(content: str, source: str = "lexicon") -> list[SectionEntry]:
-    """Entries of a lexicon file's content (format in the module docstring).
-
-    Raises:
-        SectionLexiconError: naming ``source`` and the line number of the first bad line.
-    """
-    rows = lexicon_rows(content, source, (2, 3), "variant, name[, kind]", SectionLexiconError)
-    return [make_entry(*fields, where=where) for where, fields in rows]  # type: ignore[misc]  # a row of 2-3 fields, checked by lexicon_rows
-
-
-def bundled_lexicon_path() -> Path:
-    """The section lexicon shipped in the package."""
-    return Path(__file__).resolve().parent.parent / "data" / "section_lexicon.tsv"
-
-
-def load_lexicon(path: str | Path | None = None) -> list[SectionEntry]:
-    """Entries of the lexicon file at ``path`` (the bundled one when ``None``)."""
-    path = Path(path) if path is not None else bundled_lexicon_path()
-    return parse_lexicon(read_lexicon_file(path, "section lexicon", SectionLexiconError), str(path))
+#: The lexicon file format (module docstring): its entries, each checked by ``make_entry``; a bad
+#: line raises :class:`SectionLexiconError` naming the file and the line.
+_ENTRIES_FILE: LexiconFile[SectionEntry] = LexiconFile(
+    "section lexicon", "section_lexicon.tsv", (2, 3),
+    "variant, name[, kind]", SectionLexiconError, make_entry,
+)
+#: ``parse_lexicon(content, source="lexicon")``: the entries of a file's content.
+parse_lexicon = _ENTRIES_FILE.parse
+#: ``bundled_lexicon_path()``: the file shipped in the package.
+bundled_lexicon_path = _ENTRIES_FILE.bundled_path
+#: ``load_lexicon(path=None)``: the entries of the file at ``path`` (the bundled one when None).
+load_lexicon = _ENTRIES_FILE.load
 
 
 @lru_cache(maxsize=1)

@@ -16,16 +16,19 @@ from __future__ import annotations
 import logging
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from clinical_ner.corpora.document import (
+    CLINICAL_LABELS,
     CorpusDocument,
     CorpusFormatError,
     GoldSpan,
     NoCorpusFilesError,
     Relation,
 )
+from clinical_ner.corpora.flatten import flatten_spans, resolve_discontinuous
 
 logger = logging.getLogger(__name__)
 
@@ -373,14 +376,24 @@ def entity_to_span(doc: BratDocument, entity: BratEntity, label: str) -> GoldSpa
     )
 
 
-def brat_to_document(doc: BratDocument, source: str = "brat") -> CorpusDocument:
-    """Every entity with its own type as the label, unflattened; for generic brat data."""
+def labelled_spans(doc: BratDocument, label_of: Callable[[BratEntity], str | None]) -> list[GoldSpan]:
+    """One :class:`GoldSpan` (see :func:`entity_to_span`) per entity that ``label_of``
+    labels, in file order, with the entity's attributes; ``None`` leaves an entity out."""
     attributes = doc.entity_attributes()
     spans = []
     for entity in doc.entities.values():
-        span = entity_to_span(doc, entity, entity.type)
+        label = label_of(entity)
+        if label is None:
+            continue
+        span = entity_to_span(doc, entity, label)
         span.attributes = dict(attributes.get(entity.id, {}))
         spans.append(span)
+    return spans
+
+
+def brat_to_document(doc: BratDocument, source: str = "brat") -> CorpusDocument:
+    """Every entity with its own type as the label, unflattened; for generic brat data."""
+    spans = labelled_spans(doc, lambda entity: entity.type)
     spans.sort(key=lambda s: (s.begin, s.end))
     dropped, repairs = doc.dropped_and_repairs()
     return CorpusDocument(
@@ -391,6 +404,50 @@ def brat_to_document(doc: BratDocument, source: str = "brat") -> CorpusDocument:
         dropped=dropped,
         source=source,
         repairs=repairs,
+    )
+
+
+def brat_to_clinical_document(
+    doc: BratDocument,
+    label_of: Callable[[BratEntity], str | None],
+    source: str,
+    widen: Callable[[GoldSpan], GoldSpan] | None = None,
+) -> CorpusDocument:
+    """A brat corpus's document as one flat PROBLEM/TEST/TREATMENT layer (Chia, MACCROBAT).
+
+    Args:
+        doc: a parsed brat document.
+        label_of: the clinical label of an entity, or ``None`` for one that is not mapped.
+        source: the corpus name the document records.
+        widen: applied to each span left after :func:`resolve_discontinuous` and before
+            :func:`flatten_spans`; a span it replaces (returns another object for) is
+            counted in ``repairs["widened"]``.
+
+    Returns:
+        A document whose ``dropped`` counts skipped brat lines, discontinuous mentions,
+        duplicates and overlaps, and whose ``repairs`` counts repaired brat lines (and
+        widened spans); neither holds a zero count.
+    """
+    brat_dropped, brat_repairs = doc.dropped_and_repairs()
+    dropped: Counter[str] = Counter(brat_dropped)
+    repairs: Counter[str] = Counter(brat_repairs)
+    spans, lost = resolve_discontinuous(labelled_spans(doc, label_of), doc.text)
+    dropped.update(lost)
+    if widen is not None:
+        widened = [widen(span) for span in spans]
+        repairs["widened"] += sum(a is not b for a, b in zip(spans, widened, strict=True))
+        spans = widened
+    spans, lost = flatten_spans(spans)
+    dropped.update(lost)
+    return CorpusDocument(
+        id=doc.id,
+        text=doc.text,
+        spans=spans,
+        known_labels=CLINICAL_LABELS,
+        relations=doc.resolved_relations(),
+        dropped={k: v for k, v in dropped.items() if v},
+        source=source,
+        repairs={k: v for k, v in repairs.items() if v},
     )
 
 

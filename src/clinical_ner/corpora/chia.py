@@ -10,19 +10,15 @@ read without newline translation by :mod:`clinical_ner.corpora.brat`.
 from __future__ import annotations
 
 import re
-from collections import Counter
 from pathlib import Path
 
-from clinical_ner.corpora.brat import BratDocument, entity_to_span, read_brat_dir
+from clinical_ner.corpora.brat import BratDocument, brat_to_clinical_document, read_brat_dir
 from clinical_ner.corpora.document import (
-    CLINICAL_LABELS,
     PROBLEM,
     TEST,
     TREATMENT,
     CorpusDocument,
-    GoldSpan,
 )
-from clinical_ner.corpora.flatten import flatten_spans, resolve_discontinuous
 
 #: Chia type -> clinical label; ``Procedure`` is decided per mention.
 CHIA_LABELS: dict[str, str] = {
@@ -114,30 +110,8 @@ def map_chia(doc: BratDocument) -> CorpusDocument:
     ``dropped`` counts skipped brat lines, discontinuous mentions, duplicates and
     overlaps; ``repairs`` counts repaired brat lines.
     """
-    attributes = doc.entity_attributes()
-    spans: list[GoldSpan] = []
-    for entity in doc.entities.values():
-        label = chia_label(entity.type, entity.text)
-        if label is None:
-            continue
-        span = entity_to_span(doc, entity, label)
-        span.attributes = dict(attributes.get(entity.id, {}))
-        spans.append(span)
-    brat_dropped, repairs = doc.dropped_and_repairs()
-    dropped: Counter[str] = Counter(brat_dropped)
-    spans, lost = resolve_discontinuous(spans, doc.text)
-    dropped.update(lost)
-    spans, lost = flatten_spans(spans)
-    dropped.update(lost)
-    return CorpusDocument(
-        id=doc.id,
-        text=doc.text,
-        spans=spans,
-        known_labels=CLINICAL_LABELS,
-        relations=doc.resolved_relations(),
-        dropped=dict(dropped),
-        source="chia",
-        repairs=repairs,
+    return brat_to_clinical_document(
+        doc, lambda entity: chia_label(entity.type, entity.text), source="chia"
     )
 
 

@@ -26,19 +26,21 @@ TREATMENT: i2b2 marks "hemoglobin", not "hemoglobin 9.1 g/dL", and "Lasix", not
 
 from __future__ import annotations
 
-from collections import Counter
 from pathlib import Path
 
-from clinical_ner.corpora.brat import BratDocument, entity_to_span, read_brat_dir
+from clinical_ner.corpora.brat import (
+    BratDocument,
+    BratEntity,
+    brat_to_clinical_document,
+    read_brat_dir,
+)
 from clinical_ner.corpora.document import (
-    CLINICAL_LABELS,
     PROBLEM,
     TEST,
     TREATMENT,
     CorpusDocument,
     GoldSpan,
 )
-from clinical_ner.corpora.flatten import flatten_spans, resolve_discontinuous
 
 #: MACCROBAT head type -> clinical label.
 HEAD_LABELS: dict[str, str] = {
@@ -153,37 +155,17 @@ def map_maccrobat(doc: BratDocument, widen: bool = True) -> CorpusDocument:
         duplicates and overlaps, and whose ``repairs`` counts repaired brat lines and
         ``"widened"`` heads.
     """
-    attributes = doc.entity_attributes()
-    heads: list[GoldSpan] = []
-    for entity in doc.entities.values():
-        label = HEAD_LABELS.get(entity.type)
-        if label is None:
-            continue
-        span = entity_to_span(doc, entity, label)
-        span.attributes = dict(attributes.get(entity.id, {}))
-        heads.append(span)
-    brat_dropped, brat_repairs = doc.dropped_and_repairs()
-    dropped: Counter[str] = Counter(brat_dropped)
-    repairs: Counter[str] = Counter(brat_repairs)
-    heads, lost = resolve_discontinuous(heads, doc.text)
-    dropped.update(lost)
-    if widen:
-        modifiers_of = modifiers_by_head(doc)
-        widened = [widen_head(doc, head, modifiers_of) for head in heads]
-        repairs["widened"] += sum(a is not b for a, b in zip(heads, widened, strict=True))
-        heads = widened
-    spans, lost = flatten_spans(heads)
-    dropped.update(lost)
-    return CorpusDocument(
-        id=doc.id,
-        text=doc.text,
-        spans=spans,
-        known_labels=CLINICAL_LABELS,
-        relations=doc.resolved_relations(),
-        dropped={k: v for k, v in dropped.items() if v},
-        source="maccrobat",
-        repairs={k: v for k, v in repairs.items() if v},
+    if not widen:
+        return brat_to_clinical_document(doc, _head_label, source="maccrobat")
+    modifiers_of = modifiers_by_head(doc)
+    return brat_to_clinical_document(
+        doc, _head_label, source="maccrobat",
+        widen=lambda head: widen_head(doc, head, modifiers_of),
     )
+
+
+def _head_label(entity: BratEntity) -> str | None:
+    return HEAD_LABELS.get(entity.type)
 
 
 def read_maccrobat(path: str | Path, widen: bool = True) -> list[CorpusDocument]:

@@ -11,6 +11,11 @@ import sys
 from typing import TextIO
 
 from clinical_ner.errors import ClinicalNerError
+from clinical_ner.server.holder import ServiceLimits
+
+#: The flags' defaults: the service's own (FastAPI-free, so ``--help`` works without the
+#: 'server' extra).
+_DEFAULTS = ServiceLimits()
 
 
 def serve_command(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
@@ -70,15 +75,17 @@ def add_serve_command(commands: argparse._SubParsersAction) -> None:
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     serve.add_argument("--port", type=_number(int, 0, 65535), default=8000)
     serve.add_argument("--model", default="ner_clinical", help="pretrained model name or folder")
-    serve.add_argument("--max-body-bytes", type=_number(int, 1), default=1_000_000,
-                       help="larger request bodies get 413 (default 1000000)")
-    serve.add_argument("--max-texts", type=_number(int, 1), default=64, help="most texts per request")
-    serve.add_argument("--timeout", type=_number(float, 0, above=True), default=30.0,
-                       help="seconds before a request gets 504 (default 30)")
-    serve.add_argument("--batch-size", type=_number(int, 1), default=32,
+    serve.add_argument("--max-body-bytes", type=_number(int, 1), default=_DEFAULTS.max_body_bytes,
+                       help=f"larger request bodies get 413 (default {_DEFAULTS.max_body_bytes})")
+    serve.add_argument("--max-texts", type=_number(int, 1), default=_DEFAULTS.max_texts,
+                       help="most texts per request")
+    serve.add_argument("--timeout", type=_number(float, 0, above=True), default=_DEFAULTS.timeout_s,
+                       help=f"seconds before a request gets 504 (default {_DEFAULTS.timeout_s:g})")
+    serve.add_argument("--batch-size", type=_number(int, 1), default=_DEFAULTS.batch_size,
                        help="most texts in one model call; concurrent requests share calls")
-    serve.add_argument("--batch-wait-ms", type=_number(float, 0), default=5.0,
-                       help="how long an idle model waits to fill a batch (default 5)")
+    serve.add_argument("--batch-wait-ms", type=_number(float, 0), default=_DEFAULTS.batch_wait_ms,
+                       help="how long an idle model waits to fill a batch "
+                            f"(default {_DEFAULTS.batch_wait_ms:g})")
     serve.add_argument("--log-level", default="info",
                        choices=("critical", "error", "warning", "info", "debug"))
     serve.set_defaults(handler=serve_command)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import traceback
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Request
@@ -212,27 +213,29 @@ async def models(service: ServiceDep) -> dict[str, Any]:
 
 
 # ----- docs, served from the app's own files -----------------------------------------------
+def _docs_page(request: Request, service: Service, tool: str,
+               render: Callable[..., HTMLResponse], **assets: Any) -> HTMLResponse:
+    """``tool``'s page (``render`` is FastAPI's page function, ``assets`` its URLs under
+    /docs-assets), or a page that says how to install it when its files are missing."""
+    if not service.docs_assets:
+        return HTMLResponse(page.docs_unavailable(tool), status_code=200)
+    return render(openapi_url=request.app.openapi_url or "/openapi.json",
+                  title="clinical-ner API", **assets)
+
+
 @router.get("/docs", include_in_schema=False)
 async def swagger_ui(request: Request, service: ServiceDep) -> HTMLResponse:
-    if not service.docs_assets:
-        return HTMLResponse(page.docs_unavailable("Swagger UI"), status_code=200)
-    return get_swagger_ui_html(
-        openapi_url=request.app.openapi_url or "/openapi.json", title="clinical-ner API",
-        swagger_js_url="/docs-assets/swagger-ui-bundle.js",
-        swagger_css_url="/docs-assets/swagger-ui.css",
-        swagger_favicon_url="/docs-assets/favicon.png",
-    )
+    return _docs_page(request, service, "Swagger UI", get_swagger_ui_html,
+                      swagger_js_url="/docs-assets/swagger-ui-bundle.js",
+                      swagger_css_url="/docs-assets/swagger-ui.css",
+                      swagger_favicon_url="/docs-assets/favicon.png")
 
 
 @router.get("/redoc", include_in_schema=False)
 async def redoc(request: Request, service: ServiceDep) -> HTMLResponse:
-    if not service.docs_assets:
-        return HTMLResponse(page.docs_unavailable("ReDoc"), status_code=200)
-    return get_redoc_html(
-        openapi_url=request.app.openapi_url or "/openapi.json", title="clinical-ner API",
-        redoc_js_url="/docs-assets/redoc.standalone.js",
-        redoc_favicon_url="/docs-assets/favicon.png", with_google_fonts=False,
-    )
+    return _docs_page(request, service, "ReDoc", get_redoc_html,
+                      redoc_js_url="/docs-assets/redoc.standalone.js",
+                      redoc_favicon_url="/docs-assets/favicon.png", with_google_fonts=False)
 
 
 @router.get("/docs-assets/{name}", include_in_schema=False)

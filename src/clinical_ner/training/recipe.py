@@ -29,7 +29,7 @@ from clinical_ner.annotators.word_embeddings import WordEmbeddingsModel
 from clinical_ner.corpora.build import MAIN_CORPORA, OPTIONAL_CORPORA, build_corpus, pipeline_tokens
 from clinical_ner.corpora.mtsamples import read_standoff, reserved_ids
 from clinical_ner.embeddings.train import mtsamples_texts, train_embeddings
-from clinical_ner.errors import ClinicalNerError
+from clinical_ner.errors import ClinicalNerError, ConfigurationError
 from clinical_ner.training.conll_dataset import read_tagged_sentences
 from clinical_ner.training.trainer import EpochLog, Trainer, TrainingConfig
 
@@ -102,6 +102,10 @@ def validate_recipe(recipe: Any, source: str = "recipe") -> None:
     known(embeddings.get("texts", []), _EMBEDDING_TEXTS, '"embeddings.texts"')
     training = section(recipe["training"], '"training"')
     known(training, [f.name for f in dataclasses.fields(TrainingConfig)], '"training"')
+    try:
+        TrainingConfig.from_dict(training).check()
+    except ConfigurationError as exc:
+        fail(f'"training": {exc}')
 
     conll_dir = corpus.get("conll_dir")
 

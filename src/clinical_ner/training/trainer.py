@@ -30,6 +30,7 @@ from safetensors.torch import load_file, save_file
 from tqdm.auto import tqdm
 
 from clinical_ner.embeddings.store import WordVectorStore
+from clinical_ner.errors import ConfigurationError, InputError
 from clinical_ner.evaluation import entity_scores, spans_from_tags, token_scores
 from clinical_ner.nn.crf import partial_label_mask
 from clinical_ner.nn.features import CharVocabulary, TaggerBatch, length_sorted_batches, make_batch
@@ -78,11 +79,26 @@ class TrainingConfig:
 
     @classmethod
     def from_dict(cls, values: dict[str, Any]) -> TrainingConfig:
+        """The settings of a recipe's ``"training"`` section.
+
+        Raises:
+            ConfigurationError: a key that is not a setting.
+        """
         known = set(cls.__dataclass_fields__)
         unknown = set(values) - known
         if unknown:
-            raise ValueError(f"unknown training settings {sorted(unknown)}; known: {sorted(known)}")
+            raise ConfigurationError(
+                f"unknown training settings {sorted(unknown)}; known: {sorted(known)}"
+            )
         return cls(**values)
+
+    def check(self) -> None:
+        """Raise :class:`ConfigurationError` for a setting no run can use; the recipe check
+        calls it too, so a bad value stops ``clinical-ner train`` before any work starts."""
+        if self.best_model_metric not in ("micro", "macro"):
+            raise ConfigurationError(
+                f"best_model_metric must be 'micro' or 'macro', not {self.best_model_metric!r}"
+            )
 
 
 @dataclass
@@ -128,11 +144,8 @@ class Trainer:
         test: Sequence[TaggedSentence] | None = None,
     ) -> None:
         if not train:
-            raise ValueError("no training sentences")
-        if config.best_model_metric not in ("micro", "macro"):
-            raise ValueError(
-                f"best_model_metric must be 'micro' or 'macro', not {config.best_model_metric!r}"
-            )
+            raise InputError("no training sentences")
+        config.check()
         self.config = config
         self.train = [s for s in train if s.tokens]
         self.dev = [s for s in (dev or []) if s.tokens]
@@ -325,7 +338,7 @@ class Trainer:
             return
         state = json.loads((folder / "state.json").read_text(encoding="utf-8"))
         if state["fingerprint"] != self._fingerprint():
-            raise ValueError(
+            raise ConfigurationError(
                 f"{folder} holds a checkpoint of a different run (other data or settings); "
                 "use another checkpoint folder or delete it"
             )

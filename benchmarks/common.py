@@ -28,11 +28,13 @@ def mtsamples_notes(data_dir: Path, limit: int | None = None) -> list[str]:
 def machine() -> dict[str, Any]:
     """What ran the benchmark: CPU, cores, Python and library versions."""
     cpu = platform.processor()
+    flags: set[str] = set()
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
             if line.startswith("model name"):
                 cpu = line.split(":", 1)[1].strip()
-                break
+            elif line.startswith("flags") and not flags:
+                flags = set(line.split(":", 1)[1].split())
     except OSError:
         pass
     import torch  # imported here: only for its version
@@ -46,6 +48,8 @@ def machine() -> dict[str, Any]:
         "platform": platform.platform(),
         "clinical_ner": clinical_ner.__version__,
         "torch": torch.__version__,
+        # Which bfloat16 units the CPU has (the precision="auto" measurement decides).
+        "bfloat16_cpu_flags": sorted(flags & {"avx512_bf16", "amx_bf16", "amx_tile"}),
     }
 
 

@@ -51,15 +51,19 @@ def worker(args: argparse.Namespace) -> None:
         from clinical_ner import LightPipeline, clinical_pipeline
 
         if defaults:
-            light = LightPipeline(clinical_pipeline(args.model))
+            pipeline = clinical_pipeline(args.model)
+            light = LightPipeline(pipeline)
         else:
             import torch
 
             # "N threads" is run two ways: N torch threads in one pipeline, or N pipeline
             # workers (LightPipeline(workers=N)) with one torch thread each.
             torch.set_num_threads(1 if args.workers > 1 else args.threads)
-            light = LightPipeline(clinical_pipeline(args.model, device=args.device),
-                                  batch_size=32, workers=args.workers)
+            pipeline = clinical_pipeline(args.model, device=args.device)
+            light = LightPipeline(pipeline, batch_size=32, workers=args.workers)
+        # What precision="auto" chose on this machine (measured at first use, cached).
+        precision = next(s.getResolvedPrecision() for s in pipeline.stages
+                         if hasattr(s, "getResolvedPrecision"))
 
         def run_once() -> tuple[int, int]:
             tokens = chunks = 0
@@ -71,6 +75,7 @@ def worker(args: argparse.Namespace) -> None:
         import spacy
 
         nlp = spacy.load(args.spacy_model)
+        precision = None
 
         def run_once() -> tuple[int, int]:
             tokens = chunks = 0
@@ -90,7 +95,7 @@ def worker(args: argparse.Namespace) -> None:
     print(json.dumps({
         "engine": args.engine, "threads": args.threads,
         "workers": light.workers if defaults and args.engine == "ours" else args.workers,
-        "device": args.device,
+        "device": args.device, "precision": precision,
         "documents": len(notes), "tokens": counts[0], "entities": counts[1],
         "seconds_per_run": seconds, "median_seconds": median,
         "tokens_per_second": counts[0] / median, "documents_per_second": len(notes) / median,

@@ -25,6 +25,12 @@ PIECES = [
 ]
 
 
+@pytest.fixture(autouse=True)
+def auto_measures(monkeypatch):
+    """The suite settles auto to float32 (tests/conftest.py); here auto measures."""
+    monkeypatch.delenv("CLINICAL_NER_PRECISION", raising=False)
+
+
 @pytest.fixture
 def home(tmp_path, monkeypatch):
     monkeypatch.setenv("CLINICAL_NER_HOME", str(tmp_path))
@@ -75,6 +81,24 @@ def test_explicit_precisions_are_not_measured(home, monkeypatch):
     assert model.copy().setPrecision("float32").getResolvedPrecision() == "float32"
     assert model.copy().setPrecision("bfloat16").getResolvedPrecision() == "bfloat16"
     assert calls == [] and not (home / "calibration").exists()
+
+
+@pytest.mark.parametrize("value", ["float32", "bfloat16", "BFLOAT16 "])
+def test_the_environment_settles_auto_without_measuring(home, monkeypatch, value):
+    calls = fake_timings(monkeypatch, 0.04, 0.01)
+    monkeypatch.setenv("CLINICAL_NER_PRECISION", value)
+    assert NerDLModel.pretrained().getResolvedPrecision() == value.strip().lower()
+    assert calls == [] and not (home / "calibration").exists()
+    # An explicit precision still wins over the environment.
+    assert NerDLModel.pretrained().setPrecision("float32").getResolvedPrecision() == "float32"
+
+
+def test_a_bad_environment_value_is_a_clear_error(home, monkeypatch):
+    from clinical_ner.errors import ConfigurationError
+
+    monkeypatch.setenv("CLINICAL_NER_PRECISION", "fp8")
+    with pytest.raises(ConfigurationError, match="CLINICAL_NER_PRECISION='fp8': use float32"):
+        NerDLModel.pretrained().getResolvedPrecision()
 
 
 def test_an_unwritable_home_still_decides(tmp_path, monkeypatch):

@@ -25,7 +25,7 @@ from clinical_ner.annotation import Annotation, AnnotatorType
 from clinical_ner.annotators.section_detector import header_spans
 from clinical_ner.errors import ConfigurationError
 from clinical_ner.nn.features import CharVocabulary, length_sorted_batches, make_batch
-from clinical_ner.nn.precision import measured_precision
+from clinical_ner.nn.precision import environment_precision, measured_precision
 from clinical_ner.nn.tagger import BiLstmCnnCrf
 from clinical_ner.resources import CorruptModelError, resolve, verify, write_model_folder
 from clinical_ner.stage import Param, Row, Transformer
@@ -225,11 +225,15 @@ class NerDLModel(Transformer):
         return cached[2]
 
     def _precision(self, device: torch.device) -> torch.dtype:
-        """The dtype to run in: the explicit one, or for ``auto`` bfloat16 where it measured
-        at least `MIN_SPEEDUP` times faster than float32 on this machine (cached)."""
+        """The dtype to run in: the explicit one; for ``auto``, ``$CLINICAL_NER_PRECISION``
+        when set, else bfloat16 where it measured at least `MIN_SPEEDUP` times faster than
+        float32 on this machine (cached)."""
         explicit = pick_precision(self.getOrDefault("precision"))
         if explicit is not None:
             return explicit
+        settled = environment_precision()
+        if settled is not None:
+            return pick_precision(settled) or torch.float32
         full = self._inference_network(device, torch.float32)
         entry = measured_precision(full, device, lambda: self._inference_network(device, torch.bfloat16))
         if entry["choice"] == "bfloat16":

@@ -13,7 +13,9 @@ What bfloat16 changes: entity tags agree with float32 on the notes' dev sentence
 confidences differ by at most a few hundredths (a test checks both on the shipped model),
 but its rounding depends on the shapes of the batch, so the same text in a different
 batch may get confidences that differ in the last digits. ``setPrecision("float32")``
-gives bit-identical results whatever shares the batch.
+gives bit-identical results whatever shares the batch; ``CLINICAL_NER_PRECISION=float32``
+in the environment does the same for every ``auto`` model of a process and its children (a
+Spark executor, the REST service, a test suite).
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from typing import Any
 
 import torch
 
+from clinical_ner.errors import ConfigurationError
 from clinical_ner.nn.features import Casing, TaggerBatch
 from clinical_ner.nn.tagger import BiLstmCnnCrf
 from clinical_ner.resources import cache_dir
@@ -47,6 +50,22 @@ CALIBRATION_WORDS = 24
 ROUNDS = 5
 
 _measured: dict[str, dict[str, Any]] = {}
+
+#: Environment variable that settles ``auto`` without measuring: ``float32`` or ``bfloat16``.
+ENVIRONMENT_VARIABLE = "CLINICAL_NER_PRECISION"
+
+
+def environment_precision() -> str | None:
+    """``float32`` or ``bfloat16`` from `ENVIRONMENT_VARIABLE`, or None when it is unset
+    (or ``auto``)."""
+    value = os.environ.get(ENVIRONMENT_VARIABLE, "").strip().lower()
+    if value in ("", "auto"):
+        return None
+    if value not in ("float32", "bfloat16"):
+        raise ConfigurationError(
+            f"{ENVIRONMENT_VARIABLE}={value!r}: use float32, bfloat16 or auto"
+        )
+    return value
 
 
 def cache_file() -> Path:

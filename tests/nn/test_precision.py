@@ -15,14 +15,7 @@ from clinical_ner import LightPipeline, clinical_pipeline
 from clinical_ner.annotators.ner_dl import NerDLModel
 from clinical_ner.nn import precision
 
-PIECES = [
-    "CHIEF COMPLAINT: Chest pain.", "HISTORY: The patient is a 67-year-old man with CHF.",
-    "He denies fever, chills or shortness of breath.", "Started aspirin 81 mg daily.",
-    "MEDICATIONS: Lasix, Coumadin and metoprolol.", "CT of the abdomen showed a 2 cm mass.",
-    "Blood pressure 150/90, pulse 110.", "PLAN: Continue IV antibiotics and check a CBC.",
-    "Mother had breast cancer.", "No murmurs, rubs or gallops.", "Hemoglobin was 9.8.",
-    "He was intubated for respiratory failure and transfused two units of blood.",
-]
+from ..helpers.notes import PIECES
 
 
 @pytest.fixture(autouse=True)

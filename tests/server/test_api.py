@@ -15,7 +15,7 @@ from clinical_ner.server import create_app
 from clinical_ner.server.app import ModelHolder
 from clinical_ner.server.batching import MicroBatcher, QueueFullError
 
-from ..helpers.service import wait_ready
+from ..helpers.service import hold_model_calls, wait_ready
 from ..helpers.toy import EXPECTED, NOTE
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
@@ -346,20 +346,7 @@ def test_concurrent_requests_share_pipeline_calls(toy_model_dir, monkeypatch):
     # The first model call is held until all 12 requests were submitted, so the others
     # queue up behind it (events with bounded waits, no sleeps).
     calls: list[int] = []
-    release, submitted = threading.Event(), threading.Semaphore(0)
-    original_run, original_submit = ModelHolder.run, MicroBatcher.submit
-
-    def run(self, texts):
-        calls.append(len(texts))
-        release.wait(10)
-        return original_run(self, texts)
-
-    async def submit(self, texts, convert):
-        submitted.release()
-        return await original_submit(self, texts, convert)
-
-    monkeypatch.setattr(ModelHolder, "run", run)
-    monkeypatch.setattr(MicroBatcher, "submit", submit)
+    release, submitted = hold_model_calls(monkeypatch, on_run=lambda texts: calls.append(len(texts)))
     with TestClient(create_app(toy_model_dir, batch_size=64)) as client:
         wait_ready(client)
         answers: dict[int, list] = {}

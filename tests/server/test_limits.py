@@ -11,31 +11,16 @@ from fastapi.testclient import TestClient
 
 from clinical_ner.cli import main
 from clinical_ner.server import create_app
-from clinical_ner.server.app import ModelHolder
-from clinical_ner.server.batching import MicroBatcher
 
-from ..helpers.service import wait_ready
+from ..helpers.service import hold_model_calls, wait_ready
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
 
 def test_a_full_queue_answers_503_busy(toy_model_dir, monkeypatch):
     # A is held inside the model, B waits in the queue (limit: 1 text), C finds it full.
-    running, release = threading.Event(), threading.Event()
-    submitted = threading.Semaphore(0)
-    original_run, original_submit = ModelHolder.run, MicroBatcher.submit
-
-    def run(self, texts):
-        running.set()
-        release.wait(10)
-        return original_run(self, texts)
-
-    async def submit(self, texts, convert):
-        submitted.release()
-        return await original_submit(self, texts, convert)
-
-    monkeypatch.setattr(ModelHolder, "run", run)
-    monkeypatch.setattr(MicroBatcher, "submit", submit)
+    running = threading.Event()
+    release, submitted = hold_model_calls(monkeypatch, on_run=lambda texts: running.set())
     app = create_app(toy_model_dir, batch_size=1, max_queue_texts=1, timeout_s=20)
     with TestClient(app) as client:
         wait_ready(client)

@@ -255,7 +255,8 @@ def write_trained_model(recipe: dict[str, Any], corpus_dir: Path, trainer: Train
             if (corpus_dir / f"{corpus}.{split}.conll").is_file():
                 sentences = split_sentences(recipe, corpus_dir, split, corpus)
                 scores[split][corpus] = trainer.evaluate(sentences)
-                if any(s.convention not in (None, _conventions(recipe)[0]) for s in sentences):
+                default = next(iter(_conventions(recipe)), None)
+                if any(s.convention not in (None, default) for s in sentences):
                     # What a user who keeps the default convention gets on this corpus.
                     for s in sentences:
                         s.convention = None

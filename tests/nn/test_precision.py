@@ -68,6 +68,27 @@ def test_auto_follows_the_measurement_and_caches_it(home, monkeypatch, float32_s
     assert calls == []
 
 
+def test_threads_that_start_together_measure_once(home, monkeypatch):
+    import threading
+
+    calls = fake_timings(monkeypatch, 0.04, 0.02)
+    model = NerDLModel.pretrained()
+    start = threading.Barrier(4)
+    results = []
+
+    def resolve():
+        start.wait(10)
+        results.append(model.getResolvedPrecision())
+
+    threads = [threading.Thread(target=resolve) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert results == ["bfloat16"] * 4
+    assert len(calls) == 12  # one measurement: 1 warm-up + 5 rounds per dtype
+
+
 def test_explicit_precisions_are_not_measured(home, monkeypatch):
     calls = fake_timings(monkeypatch, 0.04, 0.01)
     model = NerDLModel.pretrained()

@@ -27,6 +27,7 @@ import logging
 import os
 import platform
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -50,6 +51,7 @@ CALIBRATION_WORDS = 24
 ROUNDS = 5
 
 _measured: dict[str, dict[str, Any]] = {}
+_measuring = threading.Lock()
 
 #: Environment variable that settles ``auto`` without measuring: ``float32`` or ``bfloat16``.
 ENVIRONMENT_VARIABLE = "CLINICAL_NER_PRECISION"
@@ -181,12 +183,17 @@ def measured_precision(
     key = calibration_key(network, device)
     if key in _measured:
         return _measured[key]
-    path = cache_file()
-    entry = _read_cache(path).get(key)
-    if not (isinstance(entry, dict) and entry.get("choice") in ("float32", "bfloat16")):
-        entry = measure(network, make_low(), device)
-        _write_cache(path, key, entry)
-        logger.info("precision auto: %s (float32 %.1f ms, bfloat16 %.1f ms per batch)",
-                    entry["choice"], entry["float32_ms"], entry["bfloat16_ms"])
-    _measured[key] = entry
+    # LightPipeline's worker threads reach their first batch together: one measures (alone,
+    # so the timing is not of two threads fighting for the cores), the others wait for it.
+    with _measuring:
+        if key in _measured:
+            return _measured[key]
+        path = cache_file()
+        entry = _read_cache(path).get(key)
+        if not (isinstance(entry, dict) and entry.get("choice") in ("float32", "bfloat16")):
+            entry = measure(network, make_low(), device)
+            _write_cache(path, key, entry)
+            logger.info("precision auto: %s (float32 %.1f ms, bfloat16 %.1f ms per batch)",
+                        entry["choice"], entry["float32_ms"], entry["bfloat16_ms"])
+        _measured[key] = entry
     return entry

@@ -90,3 +90,15 @@ def test_corpus_convert_i2b2_to_conll(tmp_path):
     rows = [line.split() for line in out_file.read_text().splitlines() if line and "DOCSTART" not in line]
     tagged = {(r[0], r[-1]) for r in rows}
     assert {("chest", "B-PROBLEM"), ("pain", "I-PROBLEM"), ("aspirin", "B-TREATMENT")} <= tagged
+
+
+def test_annotate_follows_the_chosen_convention():
+    # The notes' (i2b2) rules keep a possessive in the span; MACCROBAT's minimal heads do not.
+    text = "His hemoglobin was 9.8."
+    spans = {}
+    for convention in ("", "maccrobat"):
+        code, out = run(["annotate", text, "--convention", convention])
+        assert code == 0
+        spans[convention] = [(e["text"], e["label"]) for e in json.loads(out)["entities"]]
+    assert spans[""] == [("His hemoglobin", "TEST")]
+    assert spans["maccrobat"] == [("hemoglobin", "TEST")]

@@ -68,6 +68,8 @@ CASES = {
     "train, unknown training setting": (["train", "--config", "{w}/bad_setting.json", "--data",
                                          "{w}/empty", "--out", "{w}/out"],
                                         "unknown key 'epochs' in \"training\""),
+    "annotate, unknown convention": (["annotate", "fever", "--convention", "foo"],
+                                     "unknown convention 'foo'"),
     "models, unknown flag": (["models", "--bogus"], "unrecognized arguments: --bogus"),
     "corpus build, missing data": (["corpus", "build", "--data", "/nonexistent", "--out",
                                     "{w}/build"], "/nonexistent"),

@@ -89,18 +89,20 @@ def _table(record: dict[str, Any], index: int) -> str:
     return "\n".join(lines)
 
 
-def _annotation_pipeline(model: str | None, assertion: bool = True, precision: str = "auto"):
+def _annotation_pipeline(model: str | None, assertion: bool = True, precision: str = "auto",
+                         convention: str = ""):
     """The shipped model's pipeline (with each chunk's assertion status unless
     ``assertion`` is false); sentences and tokens only with ``--model none``."""
     if model is None or model == "none":
         return text_pipeline()
-    return clinical_pipeline(model, assertion=assertion, precision=precision)
+    return clinical_pipeline(model, assertion=assertion, precision=precision,
+                             convention=convention)
 
 
 def annotate_command(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
     texts = list(_read_inputs(args, stdin))  # input errors come before the model loads
     pipeline = _annotation_pipeline(args.model, assertion=not args.no_assertion,
-                                    precision=args.precision)
+                                    precision=args.precision, convention=args.convention)
     light = LightPipeline(pipeline, batch_size=args.batch_size, window_chars=args.window_chars)
     if args.format == "table":
         for index, row in enumerate(light.iter_full(texts)):
@@ -206,6 +208,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--precision", choices=("auto", "float32", "bfloat16"), default="auto",
         help="the tagger's arithmetic: auto (bfloat16 where it measured faster on this "
         "machine), or float32 for results that do not depend on batching or windows",
+    )
+    annotate.add_argument(
+        "--convention", default="",
+        help="span rules of one of the model's training corpora: maccrobat (case reports), "
+        "chia (trial criteria); default: the clinical notes' (i2b2)",
     )
     annotate.add_argument(
         "--no-assertion", action="store_true",

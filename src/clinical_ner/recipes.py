@@ -34,6 +34,7 @@ def clinical_pipeline(
     assertion: bool = True,
     sections: bool = True,
     precision: str = "auto",
+    convention: str = "",
 ) -> PipelineModel:
     """The model card's pipeline: document -> sentence -> token -> embeddings -> ner ->
     ner_chunk, with a pretrained model by name (or a model folder path). The embeddings
@@ -44,7 +45,9 @@ def clinical_pipeline(
     metadata names its ``section``. With ``assertion`` (default) a
     :class:`ContextualAssertion` stage adds the ``assertion`` column (one status per chunk).
     ``precision`` is the tagger's (`NerDLModel.setPrecision`): ``auto`` measures whether
-    bfloat16 is faster on this machine; ``float32`` makes results independent of batching."""
+    bfloat16 is faster on this machine; ``float32`` makes results independent of batching.
+    ``convention`` picks the span rules of one of the model's training corpora
+    (`NerDLModel.setConvention`; ``""``, the default, is the clinical notes')."""
     from clinical_ner.annotators.ner_dl import NerDLModel  # torch loads only when needed
     from clinical_ner.annotators.word_embeddings import WordEmbeddingsModel
 
@@ -68,7 +71,8 @@ def clinical_pipeline(
             Tokenizer().setInputCols(["sentence"]).setOutputCol("token"),
             vectors.setInputCols(["sentence", "token"]).setOutputCol("embeddings"),
             ner.setInputCols(["sentence", "token", "embeddings", *section]).setOutputCol("ner")
-            .setDevice(device).setBatchSize(batch_size).setPrecision(precision),
+            .setDevice(device).setBatchSize(batch_size).setPrecision(precision)
+            .setConvention(convention),
             NerConverter().setInputCols(["sentence", "token", "ner", *section])
             .setOutputCol("ner_chunk"),
             *([ContextualAssertion().setInputCols(["sentence", "ner_chunk"])

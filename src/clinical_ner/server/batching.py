@@ -60,6 +60,12 @@ class BatchStats:
         }
 
 
+#: The batcher's defaults, which are also the service's (`server.holder.ServiceLimits`).
+DEFAULT_MAX_BATCH_TEXTS = 32
+DEFAULT_MAX_WAIT_MS = 5.0
+DEFAULT_MAX_QUEUE_TEXTS = 4096
+
+
 class MicroBatcher:
     """Collects jobs for up to ``max_wait_ms`` or ``max_batch_texts`` texts and runs them
     through ``run_batch(texts) -> rows`` (one row per text, in order) in a worker thread."""
@@ -67,9 +73,9 @@ class MicroBatcher:
     def __init__(
         self,
         run_batch: RunBatch,
-        max_batch_texts: int = 32,
-        max_wait_ms: float = 5.0,
-        max_queue_texts: int = 4096,
+        max_batch_texts: int = DEFAULT_MAX_BATCH_TEXTS,
+        max_wait_ms: float = DEFAULT_MAX_WAIT_MS,
+        max_queue_texts: int = DEFAULT_MAX_QUEUE_TEXTS,
     ) -> None:
         if max_batch_texts < 1 or max_wait_ms < 0 or max_queue_texts < 1:
             raise ConfigurationError("max_batch_texts and max_queue_texts >= 1, max_wait_ms >= 0")

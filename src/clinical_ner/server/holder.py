@@ -16,7 +16,12 @@ from pathlib import Path
 from typing import Any
 
 from clinical_ner.pipeline import LightPipeline, PipelineModel
-from clinical_ner.server.batching import MicroBatcher
+from clinical_ner.server.batching import (
+    DEFAULT_MAX_BATCH_TEXTS,
+    DEFAULT_MAX_QUEUE_TEXTS,
+    DEFAULT_MAX_WAIT_MS,
+    MicroBatcher,
+)
 from clinical_ner.server.limits import safe_log_field
 
 logger = logging.getLogger("clinical_ner.server")
@@ -37,11 +42,11 @@ class ServiceLimits:
     #: seconds after which a request without an answer gets 504
     timeout_s: float = DEFAULT_TIMEOUT_S
     #: most texts in one pipeline call (concurrent requests share calls)
-    batch_size: int = 32
+    batch_size: int = DEFAULT_MAX_BATCH_TEXTS
     #: milliseconds a batch waits for more requests when the model is idle
-    batch_wait_ms: float = 5.0
+    batch_wait_ms: float = DEFAULT_MAX_WAIT_MS
     #: most texts waiting for the model; more gets 503
-    max_queue_texts: int = 4096
+    max_queue_texts: int = DEFAULT_MAX_QUEUE_TEXTS
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -26,7 +26,6 @@ import json
 import logging
 import os
 import platform
-import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -36,6 +35,7 @@ from typing import Any
 import torch
 
 from clinical_ner.errors import ConfigurationError
+from clinical_ner.io import atomic_write_text
 from clinical_ner.nn.features import Casing, TaggerBatch
 from clinical_ner.nn.tagger import BiLstmCnnCrf
 from clinical_ner.resources import cache_dir
@@ -166,10 +166,7 @@ def _write_cache(path: Path, key: str, entry: dict[str, Any]) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         data = _read_cache(path)
         data[key] = entry
-        handle, temp_name = tempfile.mkstemp(dir=path.parent, prefix=".precision.", suffix=".tmp")
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            json.dump(data, out, indent=2, sort_keys=True)
-        os.replace(temp_name, path)
+        atomic_write_text(path, json.dumps(data, indent=2, sort_keys=True))
     except OSError as exc:  # a read-only home: the choice still holds for this process
         logger.info("precision calibration not cached (%s)", type(exc).__name__)
 

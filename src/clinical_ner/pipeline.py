@@ -428,7 +428,9 @@ class LightPipeline:
     def annotate(self, target: str | Sequence[str | None]) -> dict[str, Any] | list[dict[str, Any]]:
         """Column -> list of ``result`` strings; a dict for one text, a list for many (a
         list of one dict per sentence when a SentenceDetector explodes sentences)."""
-        results = [self._simplify(row) for row in self.fullAnnotate(target)]
+        # Simplified as they stream: the Annotation objects of every text (a vector per
+        # token) are never all alive at once.
+        results = [self._simplify(row) for row in self.iter_full(self._check_texts(target))]
         one_dict = isinstance(target, str) and self._exploded_col is None  # else per sentence
         return results[0] if one_dict else results
 

@@ -103,6 +103,35 @@ def test_card_pipeline_gives_the_same_chunks_as_light_pipeline(spark, toy_models
     assert results.schema["ner_chunk"].metadata == {"annotatorType": "chunk"}
 
 
+def test_select_by_name_sends_only_the_selected_columns(spark, toy_models, fitted):
+    from pyspark.sql import functions as F
+
+    results = fitted.transform(notes_frame(spark, NOTES))
+    every = {row["id"]: row for row in results.collect()}
+
+    pruned = results.select("id", "ner_chunk")
+    plan = pruned._jdf.queryExecution().optimizedPlan().toString()
+    assert plan.count("MapInArrow") == 1
+    mapped = plan[plan.index("MapInArrow"):].split("\n")[0]
+    assert "ner_chunk" in mapped and "embeddings" not in mapped and "token" not in mapped
+    assert pruned.columns == ["id", "ner_chunk"]
+    rows = pruned.collect()
+    assert len(rows) == len(NOTES)
+    for row in rows:
+        assert row["ner_chunk"] == every[row["id"]]["ner_chunk"]
+
+    # A struct field by name, a column that replaces an input, and the text passed through.
+    fields = {r["id"]: r for r in results.select("id", "ner.result", "text").collect()}
+    assert all(fields[i]["result"] == [a["result"] for a in every[i]["ner"]] for i in every)
+    assert all(fields[i]["text"] == every[i]["text"] for i in every)
+    # Expressions are not pruned, and still right.
+    exploded = results.select("id", F.explode("ner_chunk").alias("chunk")).collect()
+    assert len(exploded) == sum(len(r["ner_chunk"]) for r in every.values())
+    # Spark's own error for a column that does not exist, not ours.
+    with pytest.raises(Exception, match="nonexistent"):
+        results.select("id", "nonexistent").collect()
+
+
 def test_null_empty_and_huge_texts_never_fail(spark, toy_models, fitted):
     huge = ("Patient reports chest pain . " * 8000) + "Started aspirin for fever ."
     texts = [None, "", "   \n\t ", huge, NOTES[0]]

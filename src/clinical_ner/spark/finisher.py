@@ -18,10 +18,7 @@ from clinical_ner.annotators import finisher as local_finisher
 from clinical_ner.errors import ConfigurationError
 from clinical_ner.spark.params import LocalParams
 from clinical_ner.spark.persistence import Persistable
-
-
-def _quoted(name: str) -> str:
-    return "`" + name.replace("`", "``") + "`"
+from clinical_ner.spark.schema import quoted
 
 
 class Finisher(LocalParams, Transformer, Persistable):
@@ -45,7 +42,7 @@ class Finisher(LocalParams, Transformer, Persistable):
                     f"Finisher reads column {in_col!r}, which no earlier stage writes; columns: "
                     f"{', '.join(dataset.columns)}"
                 )
-            annotations = F.coalesce(F.col(_quoted(in_col)), F.array())
+            annotations = F.coalesce(F.col(quoted(in_col)), F.array())
             results = F.transform(annotations, lambda a: a["result"])
             columns[out_col] = results if as_array else F.array_join(results, split)
             if self.getOrDefault("includeMetadata"):

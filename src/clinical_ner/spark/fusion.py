@@ -17,6 +17,13 @@ A DataFrame modified in between (``filter``, ``withColumn``, ...) is a new objec
 chain, so the next stage starts a new chain on it and reads its annotation columns from
 Arrow: correct, just not fused.
 
+Column pruning: Spark cannot see into ``mapInArrow``, so a ``select`` after the pipeline
+would still make every worker serialise every annotation column (the embeddings column
+alone is 200 floats a token) and the JVM copy it into rows, only to drop it. A fused
+DataFrame's ``select`` by column names therefore rebuilds the pass with only the selected
+columns as output (the stages still all run; only what nobody reads is not sent). Any other
+``select`` (expressions, ``*``) and every other operation see all columns, as before.
+
 Model folders reach the executors by path (``spark.clinical_ner.modelDistribution=path``,
 for local mode and for a file system every executor mounts) or as one archive
 (``archive``, the default on any other master): the driver zips each model folder once,
@@ -44,7 +51,7 @@ from pyspark.sql.types import StructType
 from clinical_ner.errors import ConfigurationError
 from clinical_ner.io import file_sha256
 from clinical_ner.resources import METADATA_FILE
-from clinical_ner.spark.schema import annotation_field, is_annotation_field
+from clinical_ner.spark.schema import annotation_field, is_annotation_field, quoted
 from clinical_ner.spark.worker import plan_key, run_plan
 
 CHAIN_ATTRIBUTE = "_clinical_ner_chain"
@@ -81,10 +88,55 @@ def transform_fused(entry: StageEntry, dataset: DataFrame) -> DataFrame:
     chain = Chain(dataset if chain is None else chain.base, entries)
     result = _map_in_arrow(chain)
     setattr(result, CHAIN_ATTRIBUTE, chain)
+    result.__class__ = _pruning_class(type(result))
     return result
 
 
-def _map_in_arrow(chain: Chain) -> DataFrame:
+class _PruningSelect:
+    """Mixed into a fused DataFrame's class: ``select`` by names sends only those columns."""
+
+    def select(self, *cols: Any) -> DataFrame:
+        chain: Chain | None = getattr(self, CHAIN_ATTRIBUTE, None)
+        keep = _selected_columns(cols, self.columns) if chain is not None else None  # type: ignore[attr-defined]
+        if keep is None:
+            return super().select(*cols)  # type: ignore[misc]
+        return _map_in_arrow(chain, keep).select(*cols)  # type: ignore[arg-type]
+
+
+_PRUNING_CLASSES: dict[type, type] = {}
+
+
+def _pruning_class(klass: type) -> type:
+    """``klass`` (classic or Connect DataFrame) with :class:`_PruningSelect` mixed in."""
+    pruning = _PRUNING_CLASSES.get(klass)
+    if pruning is None:
+        pruning = type(klass.__name__, (_PruningSelect, klass), {"__module__": klass.__module__})
+        _PRUNING_CLASSES[klass] = pruning
+    return pruning
+
+
+def _selected_columns(cols: tuple[Any, ...], columns: list[str]) -> set[str] | None:
+    """The top-level columns a ``select(*cols)`` reads, or None when that is not known
+    from names alone (a Column expression, ``*``, a name that is not a column)."""
+    if len(cols) == 1 and isinstance(cols[0], list | tuple):
+        cols = tuple(cols[0])
+    keep: set[str] = set()
+    for col in cols:
+        if not isinstance(col, str):
+            return None
+        if col in columns:
+            keep.add(col)
+        elif "." in col and col.split(".", 1)[0] in columns:  # a struct field: "ner_chunk.result"
+            keep.add(col.split(".", 1)[0])
+        else:
+            return None
+    return keep or None
+
+
+def _map_in_arrow(chain: Chain, keep: set[str] | None = None) -> DataFrame:
+    """One ``mapInArrow`` over the chain's base running all its stages; with ``keep``,
+    only those columns come back (and only the base columns the stages or ``keep`` need
+    go in)."""
     base = chain.base
     fields = {f.name: f for f in base.schema.fields}
     produced: dict[str, str] = {}
@@ -117,11 +169,17 @@ def _map_in_arrow(chain: Chain) -> DataFrame:
                 annotation_inputs.append(col)
         produced[entry.output] = entry.output_type
     spark = base.sparkSession
+    if keep is not None:
+        needed = set(text_inputs) | set(annotation_inputs) | keep
+        base = base.select(*[quoted(f.name) for f in base.schema.fields if f.name in needed])
+    kept_base = [f for f in base.schema.fields if keep is None or f.name in keep]
+    outputs = [name for name in produced if keep is None or name in keep]
     plan: dict[str, Any] = {
         "stages": [e.spec for e in chain.entries],
         "text_inputs": text_inputs,
         "annotation_inputs": annotation_inputs,
-        "outputs": list(produced),
+        "outputs": outputs,
+        "passed": [f.name for f in kept_base if f.name not in produced],
         # conf.get with a default never answers None (pyspark types it Optional)
         "rows_per_batch": int(spark.conf.get(CONF_ROWS_PER_BATCH, str(DEFAULT_ROWS_PER_BATCH))),  # type: ignore[arg-type]
         "threads": int(spark.conf.get("spark.task.cpus", "1")),  # type: ignore[arg-type]
@@ -129,9 +187,9 @@ def _map_in_arrow(chain: Chain) -> DataFrame:
     plan["key"] = plan_key(plan)
     schema_fields = [
         annotation_field(f.name, produced[f.name]) if f.name in produced else f
-        for f in base.schema.fields
+        for f in kept_base
     ]
-    schema_fields += [annotation_field(name, kind) for name, kind in produced.items() if name not in fields]
+    schema_fields += [annotation_field(name, produced[name]) for name in outputs if name not in fields]
     return base.mapInArrow(partial(run_plan, plan), StructType(schema_fields))
 
 

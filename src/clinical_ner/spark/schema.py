@@ -61,6 +61,11 @@ def annotation_field(name: str, annotator_type: str) -> StructField:
     )
 
 
+def quoted(name: str) -> str:
+    """``name`` as a Spark column reference that reads dots and backticks literally."""
+    return "`" + name.replace("`", "``") + "`"
+
+
 def is_annotation_field(field: StructField) -> bool:
     """Whether ``field`` holds annotations (by type; the metadata may have been lost)."""
     data_type = field.dataType

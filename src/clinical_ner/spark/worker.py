@@ -159,9 +159,11 @@ def run_plan(plan: dict[str, Any], batches: Iterator[pa.RecordBatch]) -> Iterato
     annotation_inputs: list[str] = plan["annotation_inputs"]
     outputs: list[str] = plan["outputs"]
     step = max(1, int(plan["rows_per_batch"]))
+    passed: list[str] | None = plan.get("passed")  # the input columns that go back out
     for batch in batches:
-        names = batch.schema.names
-        appended = [name for name in outputs if name not in names]
+        # In the input's order: each passed column as is, each produced one in its place.
+        names = [n for n in batch.schema.names if passed is None or n in passed or n in outputs]
+        appended = [name for name in outputs if name not in batch.schema.names]
         for start in range(0, batch.num_rows, step):
             part = batch.slice(start, step)
             rows: list[Row] = [{} for _ in range(part.num_rows)]

@@ -117,3 +117,15 @@ def test_default_keeps_a_row_per_note_and_split_length(spark, toy_models):
     for row in rows:
         (sentence,) = row["sentence"]
         assert NOTES[4][sentence["begin"] : sentence["end"] + 1] == sentence["result"]
+
+
+def test_a_pruned_select_keeps_a_row_per_sentence(spark, exploded):
+    """Selecting by names sends fewer columns back, never fewer or different rows."""
+    results = exploded.transform(notes_frame(spark, NOTES))
+    full = sorted((r["id"], r["sentence"][0]["begin"], [c["result"] for c in r["ner_chunk"]])
+                  for r in results.collect())
+    pruned_frame = results.select("id", "sentence", "ner_chunk")
+    assert pruned_frame.columns == ["id", "sentence", "ner_chunk"]
+    pruned = sorted((r["id"], r["sentence"][0]["begin"], [c["result"] for c in r["ner_chunk"]])
+                    for r in pruned_frame.collect())
+    assert pruned == full and len(full) == 8
